@@ -1,0 +1,180 @@
+use std::collections::{HashMap, HashSet};
+
+use super::pattern::{OriginPattern, PatternKind, PortPattern};
+use super::OriginRef;
+
+/// A set of origin patterns compiled for lookup: exact origins in a hash set, `:*` hosts in a
+/// second one, and `*.` patterns in a tree of domain labels read right to left, so a lookup costs
+/// one hash probe per label of the request's host, whatever the number of patterns. No regular
+/// expressions, no linear scan.
+///
+/// ```
+/// use corsica::{OriginMatcher, OriginPattern};
+///
+/// let patterns: Vec<_> = ["https://foo.com", "https://bar.com", "https://*.example.com"]
+///     .iter()
+///     .map(|p| OriginPattern::parse(p).unwrap())
+///     .collect();
+/// let m = OriginMatcher::new(&patterns);
+/// assert!(m.matches(b"https://bar.com"));
+/// assert!(m.matches(b"https://api.eu.example.com"));
+/// assert!(!m.matches(b"https://barfoo.com"));
+/// assert!(!m.matches(b"https://example.com.evil.com"));
+/// assert!(!m.matches(b"null"));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct OriginMatcher {
+    any: bool,
+    null: bool,
+    exact: HashSet<Box<str>>,
+    /// `scheme://host` for `scheme://host:*` patterns.
+    any_port: HashSet<Box<str>>,
+    subdomains: Node,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    children: HashMap<Box<str>, Node>,
+    /// `*.` patterns whose domain ends at this node: (scheme, ports).
+    rules: Vec<(Box<str>, PortPattern)>,
+}
+
+impl OriginMatcher {
+    /// Compiles `patterns`.
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a OriginPattern>) -> Self {
+        let mut m = OriginMatcher::default();
+        for p in patterns {
+            match &p.kind {
+                PatternKind::Any => m.any = true,
+                PatternKind::Null => m.null = true,
+                PatternKind::Exact(o) => {
+                    m.exact.insert(o.as_str().into());
+                }
+                PatternKind::AnyPort { scheme, host } => {
+                    m.any_port.insert(format!("{scheme}://{host}").into());
+                }
+                PatternKind::Subdomains { scheme, domain, port } => {
+                    let node = domain
+                        .rsplit('.')
+                        .fold(&mut m.subdomains, |node, label| node.children.entry(label.into()).or_default());
+                    node.rules.push((scheme.clone(), *port));
+                }
+            }
+        }
+        m
+    }
+
+    /// Whether a request's raw `Origin` header value matches one of the patterns. `null` matches
+    /// only a `null` or `*` pattern; a value that is not a canonical origin matches only `*`.
+    pub fn matches(&self, origin: &[u8]) -> bool {
+        if self.any {
+            return true;
+        }
+        if origin == b"null" {
+            return self.null;
+        }
+        OriginRef::parse(origin).is_some_and(|o| self.matches_origin(&o))
+    }
+
+    /// Whether a parsed request origin matches one of the patterns.
+    pub fn matches_origin(&self, o: &OriginRef<'_>) -> bool {
+        if self.any || self.exact.contains(o.as_str()) {
+            return true;
+        }
+        if !self.any_port.is_empty() && self.any_port.contains(o.without_port()) {
+            return true;
+        }
+        self.matches_subdomain(o)
+    }
+
+    fn matches_subdomain(&self, o: &OriginRef<'_>) -> bool {
+        let mut node = &self.subdomains;
+        let mut rest = o.host();
+        while let Some(dot) = rest.rfind('.') {
+            let (left, label) = (&rest[..dot], &rest[dot + 1..]);
+            let Some(child) = node.children.get(label) else {
+                return false;
+            };
+            node = child;
+            if !left.is_empty()
+                && node
+                    .rules
+                    .iter()
+                    .any(|(scheme, port)| &**scheme == o.scheme() && port.accepts(o.port()))
+            {
+                return true;
+            }
+            rest = left;
+        }
+        false
+    }
+
+    /// Whether the set contains `*`.
+    pub fn is_any(&self) -> bool {
+        self.any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matcher(patterns: &[&str]) -> OriginMatcher {
+        let patterns: Vec<_> = patterns.iter().map(|p| OriginPattern::parse(p).unwrap()).collect();
+        OriginMatcher::new(&patterns)
+    }
+
+    #[test]
+    fn known_bypasses_are_refused() {
+        let m = matcher(&["https://example.com", "https://foo.com", "https://bar.com", "https://*.example.org"]);
+        for bad in [
+            "https://example.com.evil.com",
+            "https://evilexample.com",
+            "https://barfoo.com",
+            "https://foobar.com",
+            "https://example.com@evil.com",
+            "https://evil.com#.example.com",
+            "https://Example.com",
+            "https://example.com.",
+            "https://example.com:443",
+            "http://example.com",
+            "https://example.org",
+            "https://.example.org",
+            "https://evilexample.org",
+            "https://example.org.evil.com",
+            "null",
+            "",
+        ] {
+            assert!(!m.matches(bad.as_bytes()), "{bad} must not match");
+        }
+        for good in ["https://example.com", "https://bar.com", "https://a.example.org", "https://a.b.example.org"] {
+            assert!(m.matches(good.as_bytes()), "{good} must match");
+        }
+    }
+
+    #[test]
+    fn jub0bs_radix_regression() {
+        let m = matcher(&["https://cat", "https://concat", "https://kin", "https://pin"]);
+        assert!(!m.matches(b"https://pkin"));
+        assert!(!m.matches(b"https://kpin"));
+        assert!(m.matches(b"https://kin"));
+    }
+
+    #[test]
+    fn ports_and_schemes() {
+        let m = matcher(&["http://localhost:*", "https://*.example.com:8443"]);
+        assert!(m.matches(b"http://localhost"));
+        assert!(m.matches(b"http://localhost:3000"));
+        assert!(!m.matches(b"https://localhost:3000"));
+        assert!(m.matches(b"https://a.example.com:8443"));
+        assert!(!m.matches(b"https://a.example.com"));
+        assert!(!m.matches(b"http://a.example.com:8443"));
+    }
+
+    #[test]
+    fn null_and_any() {
+        assert!(matcher(&["null"]).matches(b"null"));
+        assert!(matcher(&["*"]).matches(b"null"));
+        assert!(matcher(&["*"]).matches(b"https://anything.example"));
+    }
+}
