@@ -19,6 +19,11 @@ use crate::token::is_token;
 /// The status of a preflight or actual request the engine refuses itself.
 pub const FORBIDDEN_STATUS: u16 = 403;
 
+/// The longest `Access-Control-Request-Headers` (all lines together) a preflight may carry.
+/// Browsers send each requested name once, lower-case, joined by bare commas: 4 KiB is room for
+/// some 200 names. Longer values are refused before any parsing.
+pub const MAX_REQUEST_HEADERS_LEN: usize = 4096;
+
 /// What happened to a request, in the words of the conformance vectors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Outcome {
@@ -100,6 +105,8 @@ pub enum Reason<'a> {
     HeaderNotAllowed(&'a str),
     /// `Access-Control-Request-Headers` contains something that is not a header name.
     InvalidRequestHeaders(&'a [u8]),
+    /// `Access-Control-Request-Headers` is longer than [`MAX_REQUEST_HEADERS_LEN`] (the length).
+    RequestHeadersTooLong(usize),
     /// The preflight asks for private network access, which the policy does not allow.
     PrivateNetworkNotAllowed,
     /// The preflight asks only for what the policy allows.
@@ -113,7 +120,9 @@ impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         const SHOWN: usize = 80;
         for &b in self.0.iter().take(SHOWN) {
-            if b.is_ascii_graphic() || b == b' ' {
+            if b == b'"' || b == b'\\' {
+                write!(f, "\\{}", b as char)?;
+            } else if b.is_ascii_graphic() || b == b' ' {
                 write!(f, "{}", b as char)?;
             } else {
                 write!(f, "\\x{b:02x}")?;
@@ -134,12 +143,13 @@ impl fmt::Display for Reason<'_> {
             Reason::AnyOrigin => f.write_str("any origin is allowed (\"*\")"),
             Reason::OriginNotAllowed(o) => write!(f, "origin {o} is not allowed: add it to origins"),
             Reason::NullOriginNotAllowed => f.write_str("origin null (a sandboxed or data: document) is not allowed"),
-            Reason::InvalidOrigin(v) => write!(f, "Origin header {:?} is not a single origin as browsers send it", Escaped(v).to_string()),
+            Reason::InvalidOrigin(v) => write!(f, "Origin header \"{}\" is not a single origin as browsers send it", Escaped(v)),
             Reason::SameOrigin(o) => write!(f, "origin {o} is not in origins but is the server's own origin (same-origin request)"),
             Reason::MethodNotAllowed(m) => write!(f, "method {m} is not allowed: add \"{m}\" to methods"),
-            Reason::InvalidRequestMethod(v) => write!(f, "Access-Control-Request-Method {:?} is not a single method", Escaped(v).to_string()),
+            Reason::InvalidRequestMethod(v) => write!(f, "Access-Control-Request-Method \"{}\" is not a single method", Escaped(v)),
             Reason::HeaderNotAllowed(h) => write!(f, "request header {h} is not allowed: add \"{h}\" to request_headers"),
-            Reason::InvalidRequestHeaders(v) => write!(f, "Access-Control-Request-Headers element {:?} is not a header name", Escaped(v).to_string()),
+            Reason::InvalidRequestHeaders(v) => write!(f, "Access-Control-Request-Headers element \"{}\" is not a header name", Escaped(v)),
+            Reason::RequestHeadersTooLong(n) => write!(f, "Access-Control-Request-Headers is {n} bytes long, more than any browser sends ({MAX_REQUEST_HEADERS_LEN})"),
             Reason::PrivateNetworkNotAllowed => f.write_str("private network access is requested but not allowed: set private_network = true"),
             Reason::PreflightAllowed => f.write_str("preflight allowed: origin, method and headers are all allowed"),
         }
@@ -438,6 +448,10 @@ impl Policy {
     /// Checks `Access-Control-Request-Headers` element by element, without allocating.
     /// `Ok(Some(value))` when the requested list must be echoed (a credentialed `*` policy).
     fn check_request_headers<'a, R: RequestHead>(&'a self, request: &'a R) -> Result<Option<Cow<'a, str>>, Reason<'a>> {
+        let total: usize = request.header_values(ACCESS_CONTROL_REQUEST_HEADERS).map(<[u8]>::len).sum();
+        if total > MAX_REQUEST_HEADERS_LEN {
+            return Err(Reason::RequestHeadersTooLong(total));
+        }
         let mut lines = 0;
         for line in request.header_values(ACCESS_CONTROL_REQUEST_HEADERS) {
             lines += 1;

@@ -331,7 +331,7 @@ impl Policy {
     /// Whether responses from this policy depend on the request's `Origin`: true for every
     /// policy but a credential-free `*`.
     pub fn varies_by_origin(&self) -> bool {
-        !(self.any_origin && !self.credentials)
+        !self.any_origin || self.credentials
     }
 }
 
