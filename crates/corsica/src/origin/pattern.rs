@@ -157,6 +157,16 @@ pub(crate) fn check_host(input: &str, scheme: &str, host: &str, _port: Option<u1
         let parsed = url::Host::parse(host)
             .map_err(|e| OriginError::InvalidHost { input: input.into(), reason: e.to_string().into() })?;
         let canonical = parsed.to_string();
+        // The URL Standard lets hosts contain `!$&'()*+,;=_{}~`; no browser loads such a site,
+        // so a policy naming one holds a typo.
+        if matches!(parsed, url::Host::Domain(_))
+            && !canonical.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        {
+            return Err(OriginError::InvalidHost {
+                input: input.into(),
+                reason: "only letters, digits, '-', '.' and '_' are allowed".into(),
+            });
+        }
         if canonical != host {
             return Err(OriginError::NotCanonical { input: input.into(), canonical: canonical_with(&canonical) });
         }
@@ -354,6 +364,7 @@ mod tests {
             ("https://example.com/", "trailing slash"),
             ("https://*", "leading label"),
             ("http://localhost:**", "invalid port"),
+            ("https://a.}example.com", "only letters"),
         ] {
             let err = OriginPattern::parse(s).expect_err(s).to_string();
             assert!(err.contains(fix), "{s}: {err}");
