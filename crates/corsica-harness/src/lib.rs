@@ -1,0 +1,45 @@
+//! Test support for corsica: a real headless Chromium driven over the Chrome DevTools Protocol
+//! ([`Chromium`], [`Page`]) and a canned-response HTTP/1.1 server on loopback ([`StubServer`]).
+//!
+//! Blocking and thread-based on purpose: tests that use it stay plain `#[test]` functions.
+//! Chromium must be installed (`chromium` on `PATH`, or `CORSICA_CHROMIUM`); when it is not,
+//! [`Chromium::launch`] fails with instructions, because a browser test that silently skips
+//! proves nothing.
+
+mod cdp;
+mod stub;
+
+pub use cdp::{Chromium, CorsFailure, FetchResult, Page, SentRequest};
+pub use stub::{StubRequest, StubResponse, StubServer};
+
+/// Errors from the harness: launching Chromium, talking to it, or serving.
+#[derive(Debug)]
+pub enum Error {
+    /// Chromium could not be started (missing binary, no DevTools URL).
+    Launch(String),
+    /// The DevTools connection failed or answered with an error.
+    Protocol(String),
+    /// Chromium did not answer in time.
+    Timeout(String),
+    /// Socket I/O.
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Error::Launch(m) => write!(f, "cannot launch chromium: {m}"),
+            Error::Protocol(m) => write!(f, "DevTools protocol: {m}"),
+            Error::Timeout(m) => write!(f, "timed out: {m}"),
+            Error::Io(e) => write!(f, "I/O: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
