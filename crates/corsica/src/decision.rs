@@ -5,9 +5,10 @@ use std::fmt;
 
 use crate::header::{
     ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_EXPOSE_HEADERS,
-    ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD,
-    ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, ORIGIN, is_cors_non_wildcard_request_header_name,
+    ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
+    ACCESS_CONTROL_REQUEST_METHOD, ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK, ORIGIN,
+    is_cors_non_wildcard_request_header_name,
 };
 use crate::list;
 use crate::method::is_cors_safelisted_method;
@@ -141,17 +142,48 @@ impl fmt::Display for Reason<'_> {
             Reason::NoOrigin => f.write_str("no Origin header: not a CORS request"),
             Reason::OriginAllowed(o) => write!(f, "origin {o} is allowed"),
             Reason::AnyOrigin => f.write_str("any origin is allowed (\"*\")"),
-            Reason::OriginNotAllowed(o) => write!(f, "origin {o} is not allowed: add it to origins"),
-            Reason::NullOriginNotAllowed => f.write_str("origin null (a sandboxed or data: document) is not allowed"),
-            Reason::InvalidOrigin(v) => write!(f, "Origin header \"{}\" is not a single origin as browsers send it", Escaped(v)),
-            Reason::SameOrigin(o) => write!(f, "origin {o} is not in origins but is the server's own origin (same-origin request)"),
-            Reason::MethodNotAllowed(m) => write!(f, "method {m} is not allowed: add \"{m}\" to methods"),
-            Reason::InvalidRequestMethod(v) => write!(f, "Access-Control-Request-Method \"{}\" is not a single method", Escaped(v)),
-            Reason::HeaderNotAllowed(h) => write!(f, "request header {h} is not allowed: add \"{h}\" to request_headers"),
-            Reason::InvalidRequestHeaders(v) => write!(f, "Access-Control-Request-Headers element \"{}\" is not a header name", Escaped(v)),
-            Reason::RequestHeadersTooLong(n) => write!(f, "Access-Control-Request-Headers is {n} bytes long, more than any browser sends ({MAX_REQUEST_HEADERS_LEN})"),
-            Reason::PrivateNetworkNotAllowed => f.write_str("private network access is requested but not allowed: set private_network = true"),
-            Reason::PreflightAllowed => f.write_str("preflight allowed: origin, method and headers are all allowed"),
+            Reason::OriginNotAllowed(o) => {
+                write!(f, "origin {o} is not allowed: add it to origins")
+            }
+            Reason::NullOriginNotAllowed => {
+                f.write_str("origin null (a sandboxed or data: document) is not allowed")
+            }
+            Reason::InvalidOrigin(v) => write!(
+                f,
+                "Origin header \"{}\" is not a single origin as browsers send it",
+                Escaped(v)
+            ),
+            Reason::SameOrigin(o) => write!(
+                f,
+                "origin {o} is not in origins but is the server's own origin (same-origin request)"
+            ),
+            Reason::MethodNotAllowed(m) => {
+                write!(f, "method {m} is not allowed: add \"{m}\" to methods")
+            }
+            Reason::InvalidRequestMethod(v) => write!(
+                f,
+                "Access-Control-Request-Method \"{}\" is not a single method",
+                Escaped(v)
+            ),
+            Reason::HeaderNotAllowed(h) => write!(
+                f,
+                "request header {h} is not allowed: add \"{h}\" to request_headers"
+            ),
+            Reason::InvalidRequestHeaders(v) => write!(
+                f,
+                "Access-Control-Request-Headers element \"{}\" is not a header name",
+                Escaped(v)
+            ),
+            Reason::RequestHeadersTooLong(n) => write!(
+                f,
+                "Access-Control-Request-Headers is {n} bytes long, more than any browser sends ({MAX_REQUEST_HEADERS_LEN})"
+            ),
+            Reason::PrivateNetworkNotAllowed => f.write_str(
+                "private network access is requested but not allowed: set private_network = true",
+            ),
+            Reason::PreflightAllowed => {
+                f.write_str("preflight allowed: origin, method and headers are all allowed")
+            }
         }
     }
 }
@@ -269,7 +301,11 @@ impl<'a> Decision<'a> {
 /// The single `Origin` value, or `Err` when there are several lines.
 fn single<'r>(mut values: impl Iterator<Item = &'r [u8]>) -> Option<Result<&'r [u8], &'r [u8]>> {
     let first = values.next()?;
-    Some(if values.next().is_some() { Err(first) } else { Ok(first) })
+    Some(if values.next().is_some() {
+        Err(first)
+    } else {
+        Ok(first)
+    })
 }
 
 impl Policy {
@@ -290,6 +326,11 @@ impl Policy {
             reason: Reason::NoOrigin,
         };
         let Some(origin) = single(request.header_values(ORIGIN)) else {
+            // Fetch §3.2.6 (CORS protocol and HTTP caches): a static `*` goes on every
+            // response, so a cached non-CORS response still serves later CORS requests.
+            if !self.varies_by_origin() {
+                self.allow_actual(&mut d, "*");
+            }
             return d;
         };
         let origin = self.check_origin(origin);
@@ -304,18 +345,32 @@ impl Policy {
     }
 
     /// `Ok(value to echo or "*")` for an allowed origin, `Err(reason)` otherwise.
-    fn check_origin<'a>(&'a self, origin: Result<&'a [u8], &'a [u8]>) -> Result<(&'a str, Reason<'a>), Reason<'a>> {
-        let raw = origin.map_err(Reason::InvalidOrigin)?;
-        if self.any_origin && !self.credentials {
+    fn check_origin<'a>(
+        &'a self,
+        origin: Result<&'a [u8], &'a [u8]>,
+    ) -> Result<(&'a str, Reason<'a>), Reason<'a>> {
+        if !self.varies_by_origin() {
             return Ok(("*", Reason::AnyOrigin));
         }
+        let raw = origin.map_err(Reason::InvalidOrigin)?;
         if raw == b"null" {
-            return if self.null_origin { Ok(("null", Reason::OriginAllowed("null"))) } else { Err(Reason::NullOriginNotAllowed) };
+            return if self.null_origin {
+                Ok(("null", Reason::OriginAllowed("null")))
+            } else {
+                Err(Reason::NullOriginNotAllowed)
+            };
         }
         let parsed = OriginRef::parse(raw).ok_or(Reason::InvalidOrigin(raw))?;
         let text = parsed.as_str();
         if self.any_origin || self.origins.matches_origin(&parsed) {
-            Ok((text, if self.any_origin { Reason::AnyOrigin } else { Reason::OriginAllowed(text) }))
+            Ok((
+                text,
+                if self.any_origin {
+                    Reason::AnyOrigin
+                } else {
+                    Reason::OriginAllowed(text)
+                },
+            ))
         } else {
             Err(Reason::OriginNotAllowed(text))
         }
@@ -325,6 +380,14 @@ impl Policy {
         d.headers.push(ACCESS_CONTROL_ALLOW_ORIGIN, value);
         if self.credentials {
             d.headers.push(ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
+        }
+    }
+
+    /// The headers of an allowed actual response (and, for a static `*`, of every response).
+    fn allow_actual<'a>(&'a self, d: &mut Decision<'a>, origin: &'a str) {
+        self.allow_origin(d, origin);
+        if let Some(expose) = &self.expose_headers_value {
+            d.headers.push(ACCESS_CONTROL_EXPOSE_HEADERS, &**expose);
         }
     }
 
@@ -338,10 +401,7 @@ impl Policy {
             Ok((value, reason)) => {
                 d.outcome = Outcome::ActualAllowed;
                 d.reason = reason;
-                self.allow_origin(&mut d, value);
-                if let Some(expose) = &self.expose_headers_value {
-                    d.headers.push(ACCESS_CONTROL_EXPOSE_HEADERS, &**expose);
-                }
+                self.allow_actual(&mut d, value);
             }
             Err(reason) => {
                 d.outcome = Outcome::ActualDenied;
@@ -363,7 +423,11 @@ impl Policy {
         origin: Result<(&'a str, Reason<'a>), Reason<'a>>,
         mut d: Decision<'a>,
     ) -> Decision<'a> {
-        let ok_status = if self.preflight_continue { None } else { Some(self.preflight_status) };
+        let ok_status = if self.preflight_continue {
+            None
+        } else {
+            Some(self.preflight_status)
+        };
         let denied_status = if self.preflight_continue {
             None
         } else if self.debug {
@@ -428,7 +492,10 @@ impl Policy {
 
     /// Checks `Access-Control-Request-Method`. `Ok(Some(method))` when the method must be echoed
     /// (a credentialed `*` policy).
-    fn check_method<'a, R: RequestHead>(&'a self, request: &'a R) -> Result<Option<&'a str>, Reason<'a>> {
+    fn check_method<'a, R: RequestHead>(
+        &'a self,
+        request: &'a R,
+    ) -> Result<Option<&'a str>, Reason<'a>> {
         let raw = match single(request.header_values(ACCESS_CONTROL_REQUEST_METHOD)) {
             Some(Ok(raw)) if is_token(raw) => raw,
             Some(Ok(raw) | Err(raw)) => return Err(Reason::InvalidRequestMethod(raw)),
@@ -436,10 +503,13 @@ impl Policy {
         };
         let method = std::str::from_utf8(raw).map_err(|_| Reason::InvalidRequestMethod(raw))?;
         // Fetch §4.8 step 7.5: safelisted methods pass whatever the response lists.
-        if is_cors_safelisted_method(method) || self.methods.contains(raw) {
+        if is_cors_safelisted_method(method) {
             Ok(None)
-        } else if self.methods.any {
+        } else if self.methods.any && self.allow_methods_value.is_none() {
+            // Credentialed `*`: a browser reads `*` literally, so name the method itself.
             Ok(Some(method))
+        } else if self.methods.any || self.methods.contains(raw) {
+            Ok(None)
         } else {
             Err(Reason::MethodNotAllowed(method))
         }
@@ -447,8 +517,14 @@ impl Policy {
 
     /// Checks `Access-Control-Request-Headers` element by element, without allocating.
     /// `Ok(Some(value))` when the requested list must be echoed (a credentialed `*` policy).
-    fn check_request_headers<'a, R: RequestHead>(&'a self, request: &'a R) -> Result<Option<Cow<'a, str>>, Reason<'a>> {
-        let total: usize = request.header_values(ACCESS_CONTROL_REQUEST_HEADERS).map(<[u8]>::len).sum();
+    fn check_request_headers<'a, R: RequestHead>(
+        &'a self,
+        request: &'a R,
+    ) -> Result<Option<Cow<'a, str>>, Reason<'a>> {
+        let total: usize = request
+            .header_values(ACCESS_CONTROL_REQUEST_HEADERS)
+            .map(<[u8]>::len)
+            .sum();
         if total > MAX_REQUEST_HEADERS_LEN {
             return Err(Reason::RequestHeadersTooLong(total));
         }
@@ -460,7 +536,8 @@ impl Policy {
                 let listed = self.request_headers.contains(name);
                 // `*` never covers Authorization (Fetch §4.8 step 7.6).
                 let wildcard = self.request_headers.any
-                    && !std::str::from_utf8(name).is_ok_and(is_cors_non_wildcard_request_header_name);
+                    && !std::str::from_utf8(name)
+                        .is_ok_and(is_cors_non_wildcard_request_header_name);
                 if !listed && !wildcard {
                     let name = std::str::from_utf8(name).unwrap_or("?");
                     return Err(Reason::HeaderNotAllowed(name));
@@ -472,7 +549,10 @@ impl Policy {
         }
         let mut values = request.header_values(ACCESS_CONTROL_REQUEST_HEADERS);
         Ok(if lines == 1 {
-            values.next().and_then(|v| std::str::from_utf8(v).ok()).map(Cow::Borrowed)
+            values
+                .next()
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .map(Cow::Borrowed)
         } else {
             let joined: Vec<&str> = values.filter_map(|v| std::str::from_utf8(v).ok()).collect();
             Some(Cow::Owned(joined.join(",")))

@@ -127,10 +127,23 @@ mod tests {
 
     #[test]
     fn forbidden_request_names() {
-        for n in ["Host", "proxy-authorization", "Sec-CH-UA", "ORIGIN", "te", "Via"] {
+        for n in [
+            "Host",
+            "proxy-authorization",
+            "Sec-CH-UA",
+            "ORIGIN",
+            "te",
+            "Via",
+        ] {
             assert!(is_forbidden_request_header_name(n), "{n}");
         }
-        for n in ["x-api-key", "user-agent", "authorization", "content-type", "s"] {
+        for n in [
+            "x-api-key",
+            "user-agent",
+            "authorization",
+            "content-type",
+            "s",
+        ] {
             assert!(!is_forbidden_request_header_name(n), "{n}");
         }
     }

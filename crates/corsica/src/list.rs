@@ -26,14 +26,20 @@ mod tests {
 
     fn parse(line: &str) -> Result<Vec<String>, String> {
         elements(line.as_bytes())
-            .map(|e| e.map(|b| String::from_utf8_lossy(b).into_owned()).map_err(|b| String::from_utf8_lossy(b).into_owned()))
+            .map(|e| {
+                e.map(|b| String::from_utf8_lossy(b).into_owned())
+                    .map_err(|b| String::from_utf8_lossy(b).into_owned())
+            })
             .collect()
     }
 
     #[test]
     fn lists() {
         assert_eq!(parse("a, b ,\tc").unwrap(), ["a", "b", "c"]);
-        assert_eq!(parse(",y-lol,x-PriNT, ,,,Y-PRINT").unwrap(), ["y-lol", "x-PriNT", "Y-PRINT"]);
+        assert_eq!(
+            parse(",y-lol,x-PriNT, ,,,Y-PRINT").unwrap(),
+            ["y-lol", "x-PriNT", "Y-PRINT"]
+        );
         assert_eq!(parse("").unwrap(), Vec::<String>::new());
         assert_eq!(parse("x-print,").unwrap(), ["x-print"]);
         assert_eq!(parse("a, no no").unwrap_err(), "no no");

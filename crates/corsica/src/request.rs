@@ -54,7 +54,12 @@ pub enum RequestKind {
 pub fn classify(request: &impl RequestHead) -> RequestKind {
     if request.header_values(ORIGIN).next().is_none() {
         RequestKind::NotCors
-    } else if request.method() == b"OPTIONS" && request.header_values(ACCESS_CONTROL_REQUEST_METHOD).next().is_some() {
+    } else if request.method() == b"OPTIONS"
+        && request
+            .header_values(ACCESS_CONTROL_REQUEST_METHOD)
+            .next()
+            .is_some()
+    {
         RequestKind::Preflight
     } else {
         RequestKind::Actual
@@ -79,7 +84,10 @@ pub struct RawRequest {
 impl RawRequest {
     /// A request with this method and no headers.
     pub fn new(method: impl Into<String>) -> Self {
-        RawRequest { method: method.into(), ..Self::default() }
+        RawRequest {
+            method: method.into(),
+            ..Self::default()
+        }
     }
 
     /// Appends a header line.

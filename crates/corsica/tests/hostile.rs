@@ -21,7 +21,11 @@ fn decide_counting(policy: &Policy, request: &RawRequest) -> (Outcome, usize, St
 
 fn main() {
     let policy = Policy::builder()
-        .origins(["https://app.example.com", "https://*.example.org", "http://localhost:*"])
+        .origins([
+            "https://app.example.com",
+            "https://*.example.org",
+            "http://localhost:*",
+        ])
         .methods(["GET", "PUT", "DELETE"])
         .request_headers(["content-type", "x-api-key", "authorization"])
         .expose_headers(["x-request-id"])
@@ -36,7 +40,11 @@ fn main() {
         .build()
         .unwrap();
     let mut failures = 0;
-    let mut check = |name: &str, policy: &Policy, request: RawRequest, want: Outcome, max_allocations: usize| {
+    let mut check = |name: &str,
+                     policy: &Policy,
+                     request: RawRequest,
+                     want: Outcome,
+                     max_allocations: usize| {
         let (outcome, allocations, reason) = decide_counting(policy, &request);
         let ok = outcome == want && allocations <= max_allocations;
         println!(
@@ -56,7 +64,13 @@ fn main() {
     };
 
     // The common paths allocate nothing.
-    check("not cors", &policy, RawRequest::new("GET"), Outcome::NotCors, 0);
+    check(
+        "not cors",
+        &policy,
+        RawRequest::new("GET"),
+        Outcome::NotCors,
+        0,
+    );
     check(
         "actual allowed",
         &policy,
@@ -81,16 +95,37 @@ fn main() {
     check(
         "preflight with three headers",
         &policy,
-        preflight(b"https://app.example.com", b"authorization,content-type,x-api-key"),
+        preflight(
+            b"https://app.example.com",
+            b"authorization,content-type,x-api-key",
+        ),
         Outcome::PreflightOk,
         0,
     );
-    check("wildcard preflight", &wildcard, preflight(b"https://x.example", b"x-a,x-b"), Outcome::PreflightOk, 0);
+    check(
+        "wildcard preflight",
+        &wildcard,
+        preflight(b"https://x.example", b"x-a,x-b"),
+        Outcome::PreflightOk,
+        0,
+    );
 
     // Hostile input: refused, linear, no allocation.
     let commas = vec![b','; 1 << 20];
-    check("1 MiB of commas", &policy, preflight(b"https://app.example.com", &commas), Outcome::PreflightDeniedAfter, 0);
-    check("1 MiB of commas, wildcard", &wildcard, preflight(b"https://x.example", &commas), Outcome::PreflightDeniedAfter, 0);
+    check(
+        "1 MiB of commas",
+        &policy,
+        preflight(b"https://app.example.com", &commas),
+        Outcome::PreflightDeniedAfter,
+        0,
+    );
+    check(
+        "1 MiB of commas, wildcard",
+        &wildcard,
+        preflight(b"https://x.example", &commas),
+        Outcome::PreflightDeniedAfter,
+        0,
+    );
     let repeated = "content-type,".repeat(1 << 16);
     check(
         "repeated allowed name",

@@ -106,34 +106,62 @@ impl fmt::Display for OriginError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use OriginError::*;
         match self {
-            Empty => f.write_str("an empty string is not an origin; write one like \"https://app.example.com\""),
-            TooLong => write!(f, "longer than {} bytes: no browser sends such an origin", super::MAX_ORIGIN_LEN),
-            Whitespace { input } => write!(f, "{input:?} contains whitespace or control characters; remove them"),
+            Empty => f.write_str(
+                "an empty string is not an origin; write one like \"https://app.example.com\"",
+            ),
+            TooLong => write!(
+                f,
+                "longer than {} bytes: no browser sends such an origin",
+                super::MAX_ORIGIN_LEN
+            ),
+            Whitespace { input } => write!(
+                f,
+                "{input:?} contains whitespace or control characters; remove them"
+            ),
             MissingScheme { input } => write!(
                 f,
                 "{input:?} has no scheme; write it with one, like \"https://{}\"",
                 input.trim_start_matches("//")
             ),
             InvalidScheme { input } => {
-                write!(f, "{input:?} has an invalid scheme; a scheme is a lower-case letter followed by letters, digits, '+', '-' or '.'")
+                write!(
+                    f,
+                    "{input:?} has an invalid scheme; a scheme is a lower-case letter followed by letters, digits, '+', '-' or '.'"
+                )
             }
             OpaqueScheme { input } => write!(
                 f,
                 "{input:?}: pages from this scheme have an opaque origin and browsers send \"null\" for them; use \"null\" (only with [dangerous] allow_null_origin) or an http(s) origin"
             ),
             TrailingSlash { input, canonical } => {
-                write!(f, "{input:?} ends with a trailing slash, which origins never have; write {canonical:?}")
+                write!(
+                    f,
+                    "{input:?} ends with a trailing slash, which origins never have; write {canonical:?}"
+                )
             }
             Path { input, canonical } => {
-                write!(f, "{input:?} has a path, query or fragment, which origins never have; write {canonical:?}")
+                write!(
+                    f,
+                    "{input:?} has a path, query or fragment, which origins never have; write {canonical:?}"
+                )
             }
             Userinfo { input, canonical } => {
-                write!(f, "{input:?} contains a user name or password, which origins never have; write {canonical:?}")
+                write!(
+                    f,
+                    "{input:?} contains a user name or password, which origins never have; write {canonical:?}"
+                )
             }
             InvalidPort { input } => {
-                write!(f, "{input:?} has an invalid port; a port is a number from 1 to 65535 without leading zeros")
+                write!(
+                    f,
+                    "{input:?} has an invalid port; a port is a number from 1 to 65535 without leading zeros"
+                )
             }
-            DefaultPort { input, port, canonical } => write!(
+            DefaultPort {
+                input,
+                port,
+                canonical,
+            } => write!(
                 f,
                 "{input:?}: {port} is the default port for this scheme and browsers leave it out; write {canonical:?}"
             ),

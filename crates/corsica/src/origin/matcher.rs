@@ -1,7 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
-use super::pattern::{OriginPattern, PatternKind, PortPattern};
 use super::OriginRef;
+use super::pattern::{OriginPattern, PatternKind, PortPattern};
 
 /// A set of origin patterns compiled for lookup: exact origins in a hash set, `:*` hosts in a
 /// second one, and `*.` patterns in a tree of domain labels read right to left, so a lookup costs
@@ -53,10 +53,14 @@ impl OriginMatcher {
                 PatternKind::AnyPort { scheme, host } => {
                     m.any_port.insert(format!("{scheme}://{host}").into());
                 }
-                PatternKind::Subdomains { scheme, domain, port } => {
-                    let node = domain
-                        .rsplit('.')
-                        .fold(&mut m.subdomains, |node, label| node.children.entry(label.into()).or_default());
+                PatternKind::Subdomains {
+                    scheme,
+                    domain,
+                    port,
+                } => {
+                    let node = domain.rsplit('.').fold(&mut m.subdomains, |node, label| {
+                        node.children.entry(label.into()).or_default()
+                    });
                     node.rules.push((scheme.clone(), *port));
                 }
             }
@@ -120,13 +124,21 @@ mod tests {
     use super::*;
 
     fn matcher(patterns: &[&str]) -> OriginMatcher {
-        let patterns: Vec<_> = patterns.iter().map(|p| OriginPattern::parse(p).unwrap()).collect();
+        let patterns: Vec<_> = patterns
+            .iter()
+            .map(|p| OriginPattern::parse(p).unwrap())
+            .collect();
         OriginMatcher::new(&patterns)
     }
 
     #[test]
     fn known_bypasses_are_refused() {
-        let m = matcher(&["https://example.com", "https://foo.com", "https://bar.com", "https://*.example.org"]);
+        let m = matcher(&[
+            "https://example.com",
+            "https://foo.com",
+            "https://bar.com",
+            "https://*.example.org",
+        ]);
         for bad in [
             "https://example.com.evil.com",
             "https://evilexample.com",
@@ -147,14 +159,24 @@ mod tests {
         ] {
             assert!(!m.matches(bad.as_bytes()), "{bad} must not match");
         }
-        for good in ["https://example.com", "https://bar.com", "https://a.example.org", "https://a.b.example.org"] {
+        for good in [
+            "https://example.com",
+            "https://bar.com",
+            "https://a.example.org",
+            "https://a.b.example.org",
+        ] {
             assert!(m.matches(good.as_bytes()), "{good} must match");
         }
     }
 
     #[test]
     fn jub0bs_radix_regression() {
-        let m = matcher(&["https://cat", "https://concat", "https://kin", "https://pin"]);
+        let m = matcher(&[
+            "https://cat",
+            "https://concat",
+            "https://kin",
+            "https://pin",
+        ]);
         assert!(!m.matches(b"https://pkin"));
         assert!(!m.matches(b"https://kpin"));
         assert!(m.matches(b"https://kin"));

@@ -96,7 +96,10 @@ impl Origin {
         if parts.host.contains('*') || parts.port == Some("*") {
             return Err(OriginError::Wildcard { input: s.into() });
         }
-        let port = parts.port.map(|p| pattern::parse_port(s, parts.scheme, p)).transpose()?;
+        let port = parts
+            .port
+            .map(|p| pattern::parse_port(s, parts.scheme, p))
+            .transpose()?;
         pattern::check_host(s, parts.scheme, parts.host, port)?;
         Ok(Self::from_parts(parts.scheme, parts.host, port))
     }
@@ -155,7 +158,11 @@ impl Origin {
     pub fn scheme(&self) -> &str {
         match &self.repr {
             Repr::Opaque => "",
-            Repr::Tuple { serialized, scheme_end, .. } => &serialized[..*scheme_end],
+            Repr::Tuple {
+                serialized,
+                scheme_end,
+                ..
+            } => &serialized[..*scheme_end],
         }
     }
 
@@ -163,7 +170,12 @@ impl Origin {
     pub fn host(&self) -> &str {
         match &self.repr {
             Repr::Opaque => "",
-            Repr::Tuple { serialized, scheme_end, host_end, .. } => &serialized[scheme_end + 3..*host_end],
+            Repr::Tuple {
+                serialized,
+                scheme_end,
+                host_end,
+                ..
+            } => &serialized[scheme_end + 3..*host_end],
         }
     }
 
@@ -200,7 +212,8 @@ pub(crate) fn is_loopback_host(host: &str) -> bool {
     if host == "localhost" || host.ends_with(".localhost") || host == "[::1]" {
         return true;
     }
-    host.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
+    host.parse::<std::net::Ipv4Addr>()
+        .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl fmt::Display for Origin {
@@ -258,7 +271,11 @@ impl<'a> OriginRef<'a> {
         }
         let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
             let (addr, after) = inner.split_once(']')?;
-            if addr.is_empty() || !addr.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b':' | b'.')) {
+            if addr.is_empty()
+                || !addr
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b':' | b'.'))
+            {
                 return None;
             }
             (&rest[..addr.len() + 2], after)
@@ -287,7 +304,12 @@ impl<'a> OriginRef<'a> {
                 Some(port)
             }
         };
-        Some(OriginRef { serialized, scheme, host, port })
+        Some(OriginRef {
+            serialized,
+            scheme,
+            host,
+            port,
+        })
     }
 
     /// The whole serialization, as received.
@@ -328,7 +350,11 @@ pub(crate) fn is_canonical_scheme(scheme: &str) -> bool {
 
 /// Decimal digits without a leading zero, 1..=65535.
 pub(crate) fn parse_canonical_port(digits: &str) -> Option<u16> {
-    if digits.is_empty() || digits.len() > 5 || digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty()
+        || digits.len() > 5
+        || digits.starts_with('0')
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     digits.parse().ok()
@@ -351,7 +377,11 @@ mod tests {
         ] {
             let o = Origin::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
             assert_eq!(o.as_str(), s);
-            assert_eq!(OriginRef::parse(s.as_bytes()).map(|r| r.as_str()), Some(s), "{s}");
+            assert_eq!(
+                OriginRef::parse(s.as_bytes()).map(|r| r.as_str()),
+                Some(s),
+                "{s}"
+            );
         }
     }
 
@@ -396,7 +426,11 @@ mod tests {
             b"null",
             b"",
         ] {
-            assert!(OriginRef::parse(s).is_none(), "{}", String::from_utf8_lossy(s));
+            assert!(
+                OriginRef::parse(s).is_none(),
+                "{}",
+                String::from_utf8_lossy(s)
+            );
         }
         assert!(OriginRef::parse("https://a.com".repeat(100).as_bytes()).is_none());
     }
@@ -407,7 +441,10 @@ mod tests {
             ("https://example.com:443/a?b#c", "https://example.com"),
             ("http://EXAMPLE.com:8080/", "http://example.com:8080"),
             ("http://[::1]:80/", "http://[::1]"),
-            ("https://xn--rsum-bpad.example/", "https://xn--rsum-bpad.example"),
+            (
+                "https://xn--rsum-bpad.example/",
+                "https://xn--rsum-bpad.example",
+            ),
             ("https://résumé.example/", "https://xn--rsum-bpad.example"),
             ("data:text/plain,hi", "null"),
         ] {
@@ -438,7 +475,11 @@ mod tests {
             ("http://a.example", false),
             ("http://localhost.evil.com", false),
         ] {
-            assert_eq!(Origin::parse(s).unwrap().is_potentially_trustworthy(), want, "{s}");
+            assert_eq!(
+                Origin::parse(s).unwrap().is_potentially_trustworthy(),
+                want,
+                "{s}"
+            );
         }
     }
 }

@@ -1,8 +1,8 @@
 use std::fmt;
 
 use super::{
-    MAX_ORIGIN_LEN, Origin, OriginError, OriginRef, default_port, is_canonical_scheme, is_special_scheme,
-    parse_canonical_port,
+    MAX_ORIGIN_LEN, Origin, OriginError, OriginRef, default_port, is_canonical_scheme,
+    is_special_scheme, parse_canonical_port,
 };
 
 /// Which ports an origin pattern accepts.
@@ -61,8 +61,15 @@ pub(crate) enum PatternKind {
     Any,
     Null,
     Exact(Origin),
-    AnyPort { scheme: Box<str>, host: Box<str> },
-    Subdomains { scheme: Box<str>, domain: Box<str>, port: PortPattern },
+    AnyPort {
+        scheme: Box<str>,
+        host: Box<str>,
+    },
+    Subdomains {
+        scheme: Box<str>,
+        domain: Box<str>,
+        port: PortPattern,
+    },
 }
 
 /// `scheme`, `host` and the port text of a `scheme://host[:port]` string, checked for everything
@@ -81,7 +88,9 @@ pub(crate) fn split(s: &str) -> Result<Parts<'_>, OriginError> {
         return Err(OriginError::TooLong);
     }
     let input = || Box::<str>::from(s);
-    if s.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+    if s.bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
         return Err(OriginError::Whitespace { input: input() });
     }
     let Some((scheme, rest)) = s.split_once("://") else {
@@ -90,7 +99,10 @@ pub(crate) fn split(s: &str) -> Result<Parts<'_>, OriginError> {
     if !is_canonical_scheme(scheme) {
         let lower = scheme.to_ascii_lowercase();
         if is_canonical_scheme(&lower) {
-            return Err(OriginError::NotCanonical { input: input(), canonical: format!("{lower}://{rest}").into() });
+            return Err(OriginError::NotCanonical {
+                input: input(),
+                canonical: format!("{lower}://{rest}").into(),
+            });
         }
         return Err(OriginError::InvalidScheme { input: input() });
     }
@@ -102,13 +114,22 @@ pub(crate) fn split(s: &str) -> Result<Parts<'_>, OriginError> {
     if !tail.is_empty() {
         let canonical = format!("{scheme}://{authority}").into();
         return Err(if tail == "/" {
-            OriginError::TrailingSlash { input: input(), canonical }
+            OriginError::TrailingSlash {
+                input: input(),
+                canonical,
+            }
         } else {
-            OriginError::Path { input: input(), canonical }
+            OriginError::Path {
+                input: input(),
+                canonical,
+            }
         });
     }
     if let Some((_, after)) = authority.rsplit_once('@') {
-        return Err(OriginError::Userinfo { input: input(), canonical: format!("{scheme}://{after}").into() });
+        return Err(OriginError::Userinfo {
+            input: input(),
+            canonical: format!("{scheme}://{after}").into(),
+        });
     }
     let (host, port) = if authority.starts_with('[') {
         match authority.find(']') {
@@ -117,10 +138,20 @@ pub(crate) fn split(s: &str) -> Result<Parts<'_>, OriginError> {
                 match after.strip_prefix(':') {
                     Some(port) => (host, Some(port)),
                     None if after.is_empty() => (host, None),
-                    None => return Err(OriginError::InvalidHost { input: input(), reason: "text after ']'".into() }),
+                    None => {
+                        return Err(OriginError::InvalidHost {
+                            input: input(),
+                            reason: "text after ']'".into(),
+                        });
+                    }
                 }
             }
-            None => return Err(OriginError::InvalidHost { input: input(), reason: "unclosed '['".into() }),
+            None => {
+                return Err(OriginError::InvalidHost {
+                    input: input(),
+                    reason: "unclosed '['".into(),
+                });
+            }
         }
     } else {
         match authority.split_once(':') {
@@ -129,38 +160,65 @@ pub(crate) fn split(s: &str) -> Result<Parts<'_>, OriginError> {
         }
     };
     if host.is_empty() {
-        return Err(OriginError::InvalidHost { input: input(), reason: "empty host".into() });
+        return Err(OriginError::InvalidHost {
+            input: input(),
+            reason: "empty host".into(),
+        });
     }
     Ok(Parts { scheme, host, port })
 }
 
 pub(crate) fn parse_port(input: &str, scheme: &str, digits: &str) -> Result<u16, OriginError> {
-    let port = parse_canonical_port(digits).ok_or_else(|| OriginError::InvalidPort { input: input.into() })?;
+    let port = parse_canonical_port(digits).ok_or_else(|| OriginError::InvalidPort {
+        input: input.into(),
+    })?;
     if Some(port) == default_port(scheme) {
         let canonical = input.replacen(&format!(":{digits}"), "", 1).into();
-        return Err(OriginError::DefaultPort { input: input.into(), port, canonical });
+        return Err(OriginError::DefaultPort {
+            input: input.into(),
+            port,
+            canonical,
+        });
     }
     Ok(port)
 }
 
 /// Checks that `host` is written exactly as a browser serializes it.
-pub(crate) fn check_host(input: &str, scheme: &str, host: &str, _port: Option<u16>) -> Result<HostKind, OriginError> {
+pub(crate) fn check_host(
+    input: &str,
+    scheme: &str,
+    host: &str,
+    _port: Option<u16>,
+) -> Result<HostKind, OriginError> {
     let canonical_with = |canonical_host: &str| -> Box<str> {
         let authority_start = scheme.len() + 3;
         let host_at = authority_start + input[authority_start..].find(host).unwrap_or(0);
-        format!("{}{}{}", &input[..host_at], canonical_host, &input[host_at + host.len()..]).into()
+        format!(
+            "{}{}{}",
+            &input[..host_at],
+            canonical_host,
+            &input[host_at + host.len()..]
+        )
+        .into()
     };
     if let Some(stripped) = host.strip_suffix('.') {
-        return Err(OriginError::TrailingDot { input: input.into(), canonical: canonical_with(stripped) });
+        return Err(OriginError::TrailingDot {
+            input: input.into(),
+            canonical: canonical_with(stripped),
+        });
     }
     if is_special_scheme(scheme) {
-        let parsed = url::Host::parse(host)
-            .map_err(|e| OriginError::InvalidHost { input: input.into(), reason: e.to_string().into() })?;
+        let parsed = url::Host::parse(host).map_err(|e| OriginError::InvalidHost {
+            input: input.into(),
+            reason: e.to_string().into(),
+        })?;
         let canonical = parsed.to_string();
         // The URL Standard lets hosts contain `!$&'()*+,;=_{}~`; no browser loads such a site,
         // so a policy naming one holds a typo.
         if matches!(parsed, url::Host::Domain(_))
-            && !canonical.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+            && !canonical
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
         {
             return Err(OriginError::InvalidHost {
                 input: input.into(),
@@ -168,14 +226,20 @@ pub(crate) fn check_host(input: &str, scheme: &str, host: &str, _port: Option<u1
             });
         }
         if canonical != host {
-            return Err(OriginError::NotCanonical { input: input.into(), canonical: canonical_with(&canonical) });
+            return Err(OriginError::NotCanonical {
+                input: input.into(),
+                canonical: canonical_with(&canonical),
+            });
         }
         Ok(match parsed {
             url::Host::Domain(_) => HostKind::Domain,
             url::Host::Ipv4(_) | url::Host::Ipv6(_) => HostKind::Ip,
         })
     } else {
-        if !host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_')) {
+        if !host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
+        {
             return Err(OriginError::InvalidHost {
                 input: input.into(),
                 reason: "only letters, digits, '-', '.' and '_' are allowed".into(),
@@ -220,20 +284,36 @@ impl OriginPattern {
                     if let HostKind::Ip = check_host(s, parts.scheme, domain, None)? {
                         return Err(OriginError::WildcardOnIp { input: s.into() });
                     }
-                    PatternKind::Subdomains { scheme: parts.scheme.into(), domain: domain.into(), port }
+                    PatternKind::Subdomains {
+                        scheme: parts.scheme.into(),
+                        domain: domain.into(),
+                        port,
+                    }
                 } else if parts.host.contains('*') {
                     return Err(OriginError::MisplacedWildcard { input: s.into() });
                 } else {
                     check_host(s, parts.scheme, parts.host, None)?;
                     match port {
-                        PortPattern::Any => PatternKind::AnyPort { scheme: parts.scheme.into(), host: parts.host.into() },
-                        PortPattern::Default => PatternKind::Exact(Origin::from_parts(parts.scheme, parts.host, None)),
-                        PortPattern::Exact(p) => PatternKind::Exact(Origin::from_parts(parts.scheme, parts.host, Some(p))),
+                        PortPattern::Any => PatternKind::AnyPort {
+                            scheme: parts.scheme.into(),
+                            host: parts.host.into(),
+                        },
+                        PortPattern::Default => {
+                            PatternKind::Exact(Origin::from_parts(parts.scheme, parts.host, None))
+                        }
+                        PortPattern::Exact(p) => PatternKind::Exact(Origin::from_parts(
+                            parts.scheme,
+                            parts.host,
+                            Some(p),
+                        )),
                     }
                 }
             }
         };
-        Ok(OriginPattern { kind, text: s.into() })
+        Ok(OriginPattern {
+            kind,
+            text: s.into(),
+        })
     }
 
     /// The pattern as written.
@@ -256,7 +336,9 @@ impl OriginPattern {
         match &self.kind {
             PatternKind::Any | PatternKind::Null => None,
             PatternKind::Exact(o) => Some(o.scheme()),
-            PatternKind::AnyPort { scheme, .. } | PatternKind::Subdomains { scheme, .. } => Some(scheme),
+            PatternKind::AnyPort { scheme, .. } | PatternKind::Subdomains { scheme, .. } => {
+                Some(scheme)
+            }
         }
     }
 
@@ -293,6 +375,9 @@ impl OriginPattern {
     /// Whether `origin` (a request's `Origin` value) matches, by the plain definition: the
     /// reference the compiled [`OriginMatcher`](super::OriginMatcher) is tested against.
     pub fn matches(&self, origin: &str) -> bool {
+        if self.is_any() {
+            return true;
+        }
         if origin == "null" {
             return matches!(self.kind, PatternKind::Any | PatternKind::Null);
         }
@@ -304,7 +389,11 @@ impl OriginPattern {
             PatternKind::Null => false,
             PatternKind::Exact(exact) => exact.as_str() == origin,
             PatternKind::AnyPort { scheme, host } => o.scheme() == &**scheme && o.host() == &**host,
-            PatternKind::Subdomains { scheme, domain, port } => {
+            PatternKind::Subdomains {
+                scheme,
+                domain,
+                port,
+            } => {
                 let host = o.host();
                 o.scheme() == &**scheme
                     && port.accepts(o.port())
@@ -358,7 +447,10 @@ mod tests {
             ("https://**.example.com", "leading label"),
             ("https://*.127.0.0.1", "IP address"),
             ("https://example.com:443", "write \"https://example.com\""),
-            ("https://*.example.com:443", "write \"https://*.example.com\""),
+            (
+                "https://*.example.com:443",
+                "write \"https://*.example.com\"",
+            ),
             ("https://*.Example.com", "write \"https://*.example.com\""),
             ("https://example.com.", "write \"https://example.com\""),
             ("https://example.com/", "trailing slash"),
@@ -383,6 +475,10 @@ mod tests {
         assert!(!p.matches("https://a.example.com"));
         assert!(!p.matches("https://.example.com:8443"));
         assert!(OriginPattern::parse("null").unwrap().matches("null"));
-        assert!(!OriginPattern::parse("https://example.com").unwrap().matches("null"));
+        assert!(
+            !OriginPattern::parse("https://example.com")
+                .unwrap()
+                .matches("null")
+        );
     }
 }

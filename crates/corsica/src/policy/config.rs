@@ -9,7 +9,11 @@ use super::{ConfigErrors, Policy};
 ///
 /// Every switch names the risk it accepts; none is needed for a correct policy.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(Serialize, Deserialize), serde(default, deny_unknown_fields))]
+#[cfg_attr(
+    feature = "serde",
+    derive(Serialize, Deserialize),
+    serde(default, deny_unknown_fields)
+)]
 pub struct Dangerous {
     /// Allows `"null"` in `origins`. Any sandboxed iframe or `data:` document on any site sends
     /// `Origin: null`, so trusting it trusts everyone.
@@ -179,25 +183,33 @@ pub struct PolicyBuilder {
 impl PolicyBuilder {
     /// Adds allowed origin patterns.
     pub fn origins<I: IntoIterator<Item = S>, S: Into<String>>(mut self, origins: I) -> Self {
-        self.config.origins.extend(origins.into_iter().map(Into::into));
+        self.config
+            .origins
+            .extend(origins.into_iter().map(Into::into));
         self
     }
 
     /// Adds allowed methods.
     pub fn methods<I: IntoIterator<Item = S>, S: Into<String>>(mut self, methods: I) -> Self {
-        self.config.methods.extend(methods.into_iter().map(Into::into));
+        self.config
+            .methods
+            .extend(methods.into_iter().map(Into::into));
         self
     }
 
     /// Adds allowed request headers.
     pub fn request_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
-        self.config.request_headers.extend(names.into_iter().map(Into::into));
+        self.config
+            .request_headers
+            .extend(names.into_iter().map(Into::into));
         self
     }
 
     /// Adds exposed response headers.
     pub fn expose_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
-        self.config.expose_headers.extend(names.into_iter().map(Into::into));
+        self.config
+            .expose_headers
+            .extend(names.into_iter().map(Into::into));
         self
     }
 

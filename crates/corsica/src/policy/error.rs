@@ -55,8 +55,16 @@ pub enum ConfigErrorKind {
 }
 
 impl ConfigError {
-    pub(crate) fn new(key: impl Into<String>, value: impl Into<String>, kind: ConfigErrorKind) -> Self {
-        ConfigError { key: key.into(), value: value.into(), kind }
+    pub(crate) fn new(
+        key: impl Into<String>,
+        value: impl Into<String>,
+        kind: ConfigErrorKind,
+    ) -> Self {
+        ConfigError {
+            key: key.into(),
+            value: value.into(),
+            kind,
+        }
     }
 
     /// The key, e.g. `origins` or `route[0].methods`.
@@ -152,7 +160,11 @@ impl IntoIterator for ConfigErrors {
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "invalid CORS policy ({n} problem{}):", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "invalid CORS policy ({n} problem{}):",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             writeln!(f, "  - {e}")?;
         }

@@ -112,7 +112,11 @@ impl PolicyConfig {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Drops the " at line N column M" suffix parsers append; the line is reported separately.
@@ -136,18 +140,27 @@ mod tests {
         assert_eq!(a, PolicyConfig::parse(yaml, PolicyFormat::Yaml).unwrap());
         assert_eq!(a, PolicyConfig::parse(json, PolicyFormat::Json).unwrap());
         for format in [PolicyFormat::Toml, PolicyFormat::Yaml, PolicyFormat::Json] {
-            assert_eq!(PolicyConfig::parse(&a.render(format), format).unwrap(), a, "{format:?}");
+            assert_eq!(
+                PolicyConfig::parse(&a.render(format), format).unwrap(),
+                a,
+                "{format:?}"
+            );
         }
     }
 
     #[test]
     fn errors_have_lines() {
-        let e = PolicyConfig::parse("origins = [\"x\"]\nmax_age = \"ten\"\n", PolicyFormat::Toml).unwrap_err();
+        let e = PolicyConfig::parse("origins = [\"x\"]\nmax_age = \"ten\"\n", PolicyFormat::Toml)
+            .unwrap_err();
         assert_eq!(e.line, Some(2));
-        let e = PolicyConfig::parse("origins: [x]\nroute:\n  - pth: /a\n", PolicyFormat::Yaml).unwrap_err();
+        let e = PolicyConfig::parse("origins: [x]\nroute:\n  - pth: /a\n", PolicyFormat::Yaml)
+            .unwrap_err();
         assert!(e.message.contains("unknown field `pth`"), "{e}");
         assert_eq!(e.line, Some(3));
         let e = PolicyConfig::parse("{\"origins\": 3}", PolicyFormat::Json).unwrap_err();
-        assert!(e.to_string().starts_with("JSON line 1: invalid type"), "{e}");
+        assert!(
+            e.to_string().starts_with("JSON line 1: invalid type"),
+            "{e}"
+        );
     }
 }

@@ -13,8 +13,8 @@ pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning};
 pub use file::{PolicyFileError, PolicyFormat};
 
 use crate::header::{
-    is_cors_protocol_header_name, is_cors_safelisted_response_header_name, is_forbidden_request_header_name,
-    is_forbidden_response_header_name,
+    is_cors_protocol_header_name, is_cors_safelisted_response_header_name,
+    is_forbidden_request_header_name, is_forbidden_response_header_name,
 };
 use crate::method::{is_forbidden_method, is_method_token, normalize_method};
 use crate::origin::{OriginMatcher, OriginPattern};
@@ -63,17 +63,29 @@ pub(crate) struct NameSet {
 
 impl NameSet {
     fn new(any: bool, names: &[String], case_insensitive: bool) -> Self {
-        let mut names: Vec<Box<str>> = names.iter().filter(|n| *n != "*").map(|n| n.as_str().into()).collect();
+        let mut names: Vec<Box<str>> = names
+            .iter()
+            .filter(|n| *n != "*")
+            .map(|n| n.as_str().into())
+            .collect();
         names.sort();
-        NameSet { any, names, case_insensitive }
+        NameSet {
+            any,
+            names,
+            case_insensitive,
+        }
     }
 
     /// Whether `name` is listed (not counting `*`).
     pub(crate) fn contains(&self, name: &[u8]) -> bool {
         if self.case_insensitive {
-            self.names.binary_search_by(|n| cmp_ignore_ascii_case(n.as_bytes(), name)).is_ok()
+            self.names
+                .binary_search_by(|n| cmp_ignore_ascii_case(n.as_bytes(), name))
+                .is_ok()
         } else {
-            self.names.binary_search_by(|n| n.as_bytes().cmp(name)).is_ok()
+            self.names
+                .binary_search_by(|n| n.as_bytes().cmp(name))
+                .is_ok()
         }
     }
 }
@@ -86,7 +98,11 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn error(&mut self, key: &str, value: impl Into<String>, kind: ConfigErrorKind) {
-        self.errors.push(ConfigError::new(format!("{}{key}", self.prefix), value, kind));
+        self.errors.push(ConfigError::new(
+            format!("{}{key}", self.prefix),
+            value,
+            kind,
+        ));
     }
 
     fn warn(&mut self, key: &str, value: impl Into<String>, message: impl Into<String>) {
@@ -130,7 +146,11 @@ impl Policy {
         for (i, route) in config.route.iter().enumerate() {
             let prefix = format!("route[{i}].");
             if !route.path.starts_with('/') {
-                errors.push(ConfigError::new(format!("{prefix}path"), &route.path, ConfigErrorKind::InvalidRoutePath));
+                errors.push(ConfigError::new(
+                    format!("{prefix}path"),
+                    &route.path,
+                    ConfigErrorKind::InvalidRoutePath,
+                ));
             }
             let compiled = Self::compile_one(&route.policy(), &prefix, &mut errors, &mut warnings);
             routes.push((route.path.as_str().into(), compiled));
@@ -156,7 +176,11 @@ impl Policy {
         errors: &mut Vec<ConfigError>,
         warnings: &mut Vec<ConfigWarning>,
     ) -> Policy {
-        let mut c = Checker { prefix, errors, warnings };
+        let mut c = Checker {
+            prefix,
+            errors,
+            warnings,
+        };
         let credentials = config.credentials;
         let dangerous = &config.dangerous;
 
@@ -178,7 +202,11 @@ impl Policy {
         let any_origin = patterns.iter().any(OriginPattern::is_any);
         let null_origin = patterns.iter().any(OriginPattern::is_null);
         if any_origin && patterns.len() > 1 {
-            c.warn("origins", "*", "\"*\" already allows every origin; the other entries are redundant");
+            c.warn(
+                "origins",
+                "*",
+                "\"*\" already allows every origin; the other entries are redundant",
+            );
         }
 
         // methods
@@ -198,49 +226,89 @@ impl Policy {
         let any_method = methods.iter().any(|m| m == "*");
 
         // request_headers
-        let request_headers = check_header_names(&mut c, "request_headers", &config.request_headers, |c, name| {
-            if is_forbidden_request_header_name(name) {
-                c.error("request_headers", name, ConfigErrorKind::ForbiddenRequestHeader);
-                false
-            } else {
-                true
-            }
-        });
+        let request_headers = check_header_names(
+            &mut c,
+            "request_headers",
+            &config.request_headers,
+            |c, name| {
+                if is_forbidden_request_header_name(name) {
+                    c.error(
+                        "request_headers",
+                        name,
+                        ConfigErrorKind::ForbiddenRequestHeader,
+                    );
+                    false
+                } else {
+                    true
+                }
+            },
+        );
         let any_header = request_headers.iter().any(|h| h == "*");
 
         // expose_headers
-        let expose_headers = check_header_names(&mut c, "expose_headers", &config.expose_headers, |c, name| {
-            if name == "*" && credentials {
-                c.error("expose_headers", name, ConfigErrorKind::WildcardExposeWithCredentials);
-                false
-            } else if is_forbidden_response_header_name(name) {
-                c.error("expose_headers", name, ConfigErrorKind::ForbiddenResponseHeader);
-                false
-            } else {
-                if is_cors_safelisted_response_header_name(name) {
-                    c.warn("expose_headers", name, format!("{name:?} is always readable by scripts; listing it changes nothing"));
+        let expose_headers = check_header_names(
+            &mut c,
+            "expose_headers",
+            &config.expose_headers,
+            |c, name| {
+                if name == "*" && credentials {
+                    c.error(
+                        "expose_headers",
+                        name,
+                        ConfigErrorKind::WildcardExposeWithCredentials,
+                    );
+                    false
+                } else if is_forbidden_response_header_name(name) {
+                    c.error(
+                        "expose_headers",
+                        name,
+                        ConfigErrorKind::ForbiddenResponseHeader,
+                    );
+                    false
+                } else {
+                    if is_cors_safelisted_response_header_name(name) {
+                        c.warn(
+                            "expose_headers",
+                            name,
+                            format!(
+                                "{name:?} is always readable by scripts; listing it changes nothing"
+                            ),
+                        );
+                    }
+                    true
                 }
-                true
-            }
-        });
+            },
+        );
 
         // max_age, preflight_status
         if let Some(age) = config.max_age {
             if !(0..=MAX_AGE_LIMIT).contains(&age) {
-                c.error("max_age", age.to_string(), ConfigErrorKind::MaxAgeOutOfRange);
+                c.error(
+                    "max_age",
+                    age.to_string(),
+                    ConfigErrorKind::MaxAgeOutOfRange,
+                );
             } else if age > 7200 {
                 c.warn("max_age", age.to_string(), "Chromium caps preflight caching at 7200 seconds; longer values only matter to Firefox");
             }
         }
         let preflight_status = config.preflight_status.unwrap_or(DEFAULT_PREFLIGHT_STATUS);
         if !(200..=299).contains(&preflight_status) {
-            c.error("preflight_status", preflight_status.to_string(), ConfigErrorKind::PreflightStatusOutOfRange);
+            c.error(
+                "preflight_status",
+                preflight_status.to_string(),
+                ConfigErrorKind::PreflightStatusOutOfRange,
+            );
         }
         if config.debug {
             c.warn("debug", "true", "failed preflights reveal which part of the policy they failed; turn debug off in production");
         }
         if config.reject_disallowed && any_origin {
-            c.warn("reject_disallowed", "true", "every origin is allowed, so no request is ever rejected");
+            c.warn(
+                "reject_disallowed",
+                "true",
+                "every origin is allowed, so no request is ever rejected",
+            );
         }
         if config.preflight_continue && (config.debug || config.preflight_status.is_some()) {
             c.warn("preflight_continue", "true", "preflights go to your service, which sets the status itself; debug and preflight_status have no effect on them");
@@ -255,7 +323,13 @@ impl Policy {
         };
         let authorization_named = request_headers.iter().any(|h| h == "authorization");
         let allow_headers_value = if any_header {
-            (!credentials).then(|| if authorization_named { "*,authorization".into() } else { "*".into() })
+            (!credentials).then(|| {
+                if authorization_named {
+                    "*,authorization".into()
+                } else {
+                    "*".into()
+                }
+            })
         } else {
             join(&request_headers)
         };
@@ -335,7 +409,12 @@ impl Policy {
     }
 }
 
-fn check_origin_pattern(c: &mut Checker<'_>, p: &OriginPattern, credentials: bool, dangerous: &Dangerous) {
+fn check_origin_pattern(
+    c: &mut Checker<'_>,
+    p: &OriginPattern,
+    credentials: bool,
+    dangerous: &Dangerous,
+) {
     let text = p.as_str();
     if p.is_null() {
         if !dangerous.allow_null_origin {
@@ -350,13 +429,21 @@ fn check_origin_pattern(c: &mut Checker<'_>, p: &OriginPattern, credentials: boo
         return;
     }
     if credentials && !p.is_secure() && !dangerous.allow_insecure_origins {
-        c.error("origins", text, ConfigErrorKind::InsecureOriginWithCredentials);
+        c.error(
+            "origins",
+            text,
+            ConfigErrorKind::InsecureOriginWithCredentials,
+        );
     }
     if p.is_subdomain_wildcard() {
         if let Some(domain) = p.host() {
             if let Some(suffix) = public_suffix(domain) {
                 if credentials && !dangerous.allow_public_suffix_wildcards {
-                    c.error("origins", text, ConfigErrorKind::PublicSuffixWildcardWithCredentials { suffix });
+                    c.error(
+                        "origins",
+                        text,
+                        ConfigErrorKind::PublicSuffixWildcardWithCredentials { suffix },
+                    );
                 } else if !credentials {
                     c.warn("origins", text, format!("{domain:?} is a public suffix: anyone can register a subdomain of it and be allowed"));
                 }
@@ -406,7 +493,9 @@ impl Eq for Policy {}
 
 impl fmt::Debug for Policy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Policy").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Policy")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
