@@ -42,6 +42,7 @@
 //! follows redirects, and reports failures with the kind and console message Chromium uses.
 #![forbid(unsafe_code)]
 
+pub mod browser;
 mod decision;
 mod header;
 mod list;
@@ -51,13 +52,19 @@ mod policy;
 mod request;
 mod token;
 
-pub use decision::{CorsHeaders, Decision, FORBIDDEN_STATUS, MAX_REQUEST_HEADERS_LEN, Outcome, Reason};
+pub use browser::{
+    BrowserRequest, CorsError, CorsErrorKind, CredentialsMode, Exchange, PreflightCache,
+    PreflightResult, ResponseHead, Verdict,
+};
+pub use decision::{
+    CorsHeaders, Decision, FORBIDDEN_STATUS, MAX_REQUEST_HEADERS_LEN, Outcome, Reason,
+};
 pub use header::*;
 pub use method::*;
 pub use origin::{Origin, OriginError, OriginMatcher, OriginPattern, OriginRef, PortPattern};
 pub use policy::{
-    ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, DEFAULT_PREFLIGHT_STATUS, Dangerous, MAX_AGE_LIMIT,
-    Policy, PolicyBuilder, PolicyConfig, RouteConfig,
+    ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, DEFAULT_PREFLIGHT_STATUS, Dangerous,
+    MAX_AGE_LIMIT, Policy, PolicyBuilder, PolicyConfig, RouteConfig,
 };
 #[cfg(feature = "serde")]
 pub use policy::{PolicyFileError, PolicyFormat};

@@ -1,0 +1,272 @@
+//! The CORS check (Fetch "CORS check"), with Chromium's classification of failures
+//! (`network::cors::CheckAccess`).
+
+use super::error::{CorsError, CorsErrorKind};
+use super::mime::isomorphic_decode;
+use super::request::{BrowserRequest, CredentialsMode};
+use super::response::ResponseHead;
+use crate::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN};
+
+/// The CORS check on an actual response (or a redirect response) to `request`: whether the
+/// page may read it.
+///
+/// Reads `Access-Control-Allow-Origin` and `Access-Control-Allow-Credentials` with Fetch "get"
+/// (several lines are joined with `", "`), and compares with the request's serialized origin
+/// (`null` when opaque or tainted). See [`check_access`] for the classification of failures.
+///
+/// ```
+/// use corsica::Origin;
+/// use corsica::browser::{BrowserRequest, CorsErrorKind, CredentialsMode, ResponseHead, cors_check};
+///
+/// let request = BrowserRequest::builder(
+///     Origin::parse("https://app.example").unwrap(),
+///     "https://api.example/data".parse().unwrap(),
+/// )
+/// .credentials(CredentialsMode::Include)
+/// .build()
+/// .unwrap();
+///
+/// let ok = ResponseHead::new(200)
+///     .header("Access-Control-Allow-Origin", "https://app.example")
+///     .header("Access-Control-Allow-Credentials", "true");
+/// assert!(cors_check(&request, &ok).is_ok());
+///
+/// let star = ResponseHead::new(200)
+///     .header("Access-Control-Allow-Origin", "*")
+///     .header("Access-Control-Allow-Credentials", "true");
+/// assert_eq!(cors_check(&request, &star).unwrap_err().kind, CorsErrorKind::WildcardOriginNotAllowed);
+/// ```
+///
+/// # Errors
+///
+/// A [`CorsError`] of one of the kinds listed at [`check_access`].
+pub fn cors_check(request: &BrowserRequest, response: &ResponseHead) -> Result<(), CorsError> {
+    check_access(
+        response.get(ACCESS_CONTROL_ALLOW_ORIGIN).as_deref(),
+        response.get(ACCESS_CONTROL_ALLOW_CREDENTIALS).as_deref(),
+        request.credentials(),
+        request.serialized_origin(),
+    )
+}
+
+/// The CORS check on a preflight response: [`cors_check`] with failures mapped to the
+/// `Preflight*` kinds (`AllowOriginMismatch` → `PreflightAllowOriginMismatch`, …). The
+/// credentials mode used is the actual request's (Fetch "CORS-preflight fetch" step 7).
+///
+/// # Errors
+///
+/// A [`CorsError`] of a `Preflight*` kind.
+pub fn preflight_cors_check(
+    request: &BrowserRequest,
+    response: &ResponseHead,
+) -> Result<(), CorsError> {
+    cors_check(request, response).map_err(|mut e| {
+        e.kind = e.kind.to_preflight();
+        e
+    })
+}
+
+/// The CORS check on raw header values, classified as Chromium does:
+///
+/// 1. `allow_origin` is `*`: success unless credentials mode is `include`
+///    ([`WildcardOriginNotAllowed`](CorsErrorKind::WildcardOriginNotAllowed)).
+/// 2. absent: [`MissingAllowOriginHeader`](CorsErrorKind::MissingAllowOriginHeader).
+/// 3. not byte-for-byte `serialized_origin`:
+///    - it contains a space or a comma:
+///      [`MultipleAllowOriginValues`](CorsErrorKind::MultipleAllowOriginValues);
+///    - it is `null`: [`AllowOriginMismatch`](CorsErrorKind::AllowOriginMismatch);
+///    - it is not a URL (WHATWG URL parser, as the `url` crate implements it):
+///      [`InvalidAllowOriginValue`](CorsErrorKind::InvalidAllowOriginValue);
+///    - otherwise [`AllowOriginMismatch`](CorsErrorKind::AllowOriginMismatch);
+///
+///    each quoting the value.
+/// 4. credentials mode `include` and `allow_credentials` is not exactly `true`:
+///    [`InvalidAllowCredentials`](CorsErrorKind::InvalidAllowCredentials), quoting the value (or
+///    nothing when absent).
+///
+/// ```
+/// use corsica::browser::{check_access, CorsErrorKind, CredentialsMode};
+/// let check = |acao: &[u8]| check_access(Some(acao), None, CredentialsMode::Omit, "https://a.example");
+/// assert!(check(b"https://a.example").is_ok());
+/// assert_eq!(check(b"https://a.example/").unwrap_err().kind, CorsErrorKind::AllowOriginMismatch);
+/// assert_eq!(check(b"https://a.example, *").unwrap_err().kind, CorsErrorKind::MultipleAllowOriginValues);
+/// assert_eq!(check(b"-").unwrap_err().kind, CorsErrorKind::InvalidAllowOriginValue);
+/// ```
+///
+/// # Errors
+///
+/// A [`CorsError`] of the kinds above.
+pub fn check_access(
+    allow_origin: Option<&[u8]>,
+    allow_credentials: Option<&[u8]>,
+    credentials: CredentialsMode,
+    serialized_origin: &str,
+) -> Result<(), CorsError> {
+    let include = credentials == CredentialsMode::Include;
+    let Some(allow_origin) = allow_origin else {
+        return Err(CorsError::new(CorsErrorKind::MissingAllowOriginHeader, ""));
+    };
+    if allow_origin == b"*" {
+        return if include {
+            Err(CorsError::new(CorsErrorKind::WildcardOriginNotAllowed, ""))
+        } else {
+            Ok(())
+        };
+    }
+    if allow_origin != serialized_origin.as_bytes() {
+        let value = isomorphic_decode(allow_origin);
+        let kind = if allow_origin.iter().any(|&b| b == b' ' || b == b',') {
+            CorsErrorKind::MultipleAllowOriginValues
+        } else if allow_origin == b"null" {
+            CorsErrorKind::AllowOriginMismatch
+        } else if url::Url::parse(&value).is_err() {
+            CorsErrorKind::InvalidAllowOriginValue
+        } else {
+            CorsErrorKind::AllowOriginMismatch
+        };
+        return Err(CorsError::new(kind, value));
+    }
+    if include && allow_credentials != Some(b"true") {
+        return Err(CorsError::new(
+            CorsErrorKind::InvalidAllowCredentials,
+            allow_credentials.map(isomorphic_decode).unwrap_or_default(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CorsErrorKind::*;
+
+    const O: &str = "http://web-platform.test:8000";
+
+    fn kind(acao: &str) -> Option<CorsErrorKind> {
+        check_access(Some(acao.as_bytes()), None, CredentialsMode::SameOrigin, O)
+            .err()
+            .map(|e| e.kind)
+    }
+
+    /// WPT `cors/origin.htm` values (browser_spec §4.1) and the kinds Chromium's classification
+    /// gives them with a WHATWG URL parser.
+    #[test]
+    fn allow_origin_classification() {
+        let o = |suffix: &str| format!("{O}{suffix}");
+        for (value, want) in [
+            ("*".to_string(), None),
+            (o(""), None),
+            (
+                "http://www1.web-platform.test:8000".into(),
+                Some(AllowOriginMismatch),
+            ),
+            (
+                "//web-platform.test:8000".into(),
+                Some(InvalidAllowOriginValue),
+            ),
+            (
+                "://web-platform.test:8000".into(),
+                Some(InvalidAllowOriginValue),
+            ),
+            (
+                "ftp://web-platform.test:8000".into(),
+                Some(AllowOriginMismatch),
+            ),
+            (
+                "http:://web-platform.test:8000".into(),
+                Some(InvalidAllowOriginValue),
+            ),
+            (
+                "http:/web-platform.test:8000".into(),
+                Some(AllowOriginMismatch),
+            ),
+            (
+                "http:web-platform.test:8000".into(),
+                Some(AllowOriginMismatch),
+            ),
+            ("web-platform.test:8000".into(), Some(AllowOriginMismatch)),
+            (o("?"), Some(AllowOriginMismatch)),
+            (o("/"), Some(AllowOriginMismatch)),
+            (o(" /"), Some(MultipleAllowOriginValues)),
+            (o("#"), Some(AllowOriginMismatch)),
+            (o("%23"), Some(InvalidAllowOriginValue)),
+            (o(":80"), Some(InvalidAllowOriginValue)),
+            (o(", *"), Some(MultipleAllowOriginValues)),
+            (O.to_uppercase(), Some(AllowOriginMismatch)),
+            (
+                "HTTP://web-platform.test:8000".into(),
+                Some(AllowOriginMismatch),
+            ),
+            ("-".into(), Some(InvalidAllowOriginValue)),
+            ("**".into(), Some(InvalidAllowOriginValue)),
+            (",*".into(), Some(MultipleAllowOriginValues)),
+            ("*,".into(), Some(MultipleAllowOriginValues)),
+            ("\u{b}*".into(), Some(InvalidAllowOriginValue)),
+            ("\u{c}*".into(), Some(InvalidAllowOriginValue)),
+            ("*\u{b}".into(), Some(InvalidAllowOriginValue)),
+            ("*\u{c}".into(), Some(InvalidAllowOriginValue)),
+            ("'*'".into(), Some(InvalidAllowOriginValue)),
+            ("\"*\"".into(), Some(InvalidAllowOriginValue)),
+            ("* *".into(), Some(MultipleAllowOriginValues)),
+            ("* null".into(), Some(MultipleAllowOriginValues)),
+            ("*http://*".into(), Some(InvalidAllowOriginValue)),
+            (format!("*{O}"), Some(InvalidAllowOriginValue)),
+            (format!("* {O}"), Some(MultipleAllowOriginValues)),
+            ("http://example.net".into(), Some(AllowOriginMismatch)),
+            ("null".into(), Some(AllowOriginMismatch)),
+            (String::new(), Some(InvalidAllowOriginValue)),
+            (o("/cors/origin.htm"), Some(AllowOriginMismatch)),
+            ("test:8000".into(), Some(AllowOriginMismatch)),
+            ("http://test:8000".into(), Some(AllowOriginMismatch)),
+            (".test:8000".into(), Some(InvalidAllowOriginValue)),
+            ("*.test:8000".into(), Some(InvalidAllowOriginValue)),
+        ] {
+            assert_eq!(kind(&value), want, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn credentials() {
+        let check = |acao: &str, acac: Option<&str>| {
+            check_access(
+                Some(acao.as_bytes()),
+                acac.map(str::as_bytes),
+                CredentialsMode::Include,
+                O,
+            )
+        };
+        assert!(check(O, Some("true")).is_ok());
+        for bad in ["TRUE", "True", "\"true\"", "false", "1", "0", "true, true"] {
+            let e = check(O, Some(bad)).unwrap_err();
+            assert_eq!(
+                (e.kind, e.failed_parameter.as_str()),
+                (InvalidAllowCredentials, bad)
+            );
+        }
+        let e = check(O, None).unwrap_err();
+        assert_eq!(
+            (e.kind, e.failed_parameter.as_str()),
+            (InvalidAllowCredentials, "")
+        );
+        assert_eq!(
+            check("*", Some("true")).unwrap_err().kind,
+            WildcardOriginNotAllowed
+        );
+        // Without credentials, ACAC is not looked at.
+        assert!(check_access(Some(b"*"), Some(b"nope"), CredentialsMode::Omit, O).is_ok());
+    }
+
+    #[test]
+    fn null_origin() {
+        assert!(check_access(Some(b"null"), None, CredentialsMode::Omit, "null").is_ok());
+        let e = check_access(None, None, CredentialsMode::Omit, "null").unwrap_err();
+        assert_eq!(e.kind, MissingAllowOriginHeader);
+    }
+
+    #[test]
+    fn non_utf8_values_are_quoted_byte_for_byte() {
+        let e =
+            check_access(Some(b"http://\xff.example"), None, CredentialsMode::Omit, O).unwrap_err();
+        assert_eq!(e.failed_parameter, "http://\u{ff}.example");
+    }
+}

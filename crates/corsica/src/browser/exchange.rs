@@ -1,0 +1,542 @@
+//! A whole `fetch()` as the browser runs it, sans I/O (Fetch "main fetch", "HTTP
+//! fetch", "HTTP-redirect fetch", "CORS-preflight fetch"): the caller asks what to send
+//! next, sends it however it likes, and hands back the response, until a verdict.
+
+use std::time::Duration;
+
+use url::Url;
+
+use super::cache::PreflightCache;
+use super::cors_check::cors_check;
+use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
+use super::expose::exposed_headers;
+use super::preflight::{PreflightResult, preflight_check};
+use super::redirect::follow_redirect;
+use super::request::{BrowserRequest, RequestMode, ResponseTainting};
+use super::response::ResponseHead;
+use crate::Origin;
+
+/// A request the browser sends: a preflight or the request itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    /// `OPTIONS` for a preflight, the request's method otherwise.
+    pub method: String,
+    /// Where it goes.
+    pub url: Url,
+    /// The headers the CORS protocol decides (the script's, `Origin`, the preflight's
+    /// `Access-Control-Request-*`), in order. The browser also sends its usual `User-Agent`,
+    /// `Accept-*`, `Sec-Fetch-*` and `Referer` headers.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// Whether cookies and HTTP authentication go with it.
+    pub credentials: bool,
+}
+
+/// What to do next, as told by [`Exchange::next`].
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Send this preflight, then pass its response to [`Exchange::receive`].
+    Preflight(Outgoing),
+    /// Send the request (or, after a redirect, the next one), then pass its response to
+    /// [`Exchange::receive`].
+    Request(Outgoing),
+    /// The fetch is over.
+    Done(Verdict),
+}
+
+/// What a script may read from the final response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exposed {
+    /// `basic` (same-origin) or `cors`.
+    pub tainting: ResponseTainting,
+    /// The response's status, which the script sees.
+    pub status: u16,
+    /// The header names the script can read, lower-cased and sorted (see
+    /// [`exposed_headers`](super::exposed_headers)).
+    pub headers: Vec<String>,
+}
+
+/// How a fetch ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verdict {
+    /// What the script can read, or why it can read nothing (`TypeError: Failed to fetch`).
+    pub result: Result<Exposed, FetchError>,
+    /// How many preflights were sent (a cached result saves one).
+    pub preflights: usize,
+    /// The last preflight that passed, if any.
+    pub preflight: Option<PreflightResult>,
+    /// The page's origin.
+    pub origin: Origin,
+    /// The URL the page asked for.
+    pub initial_url: Url,
+    /// The last URL the fetch went to.
+    pub url: Url,
+}
+
+impl Verdict {
+    /// Whether the script gets the response.
+    pub fn is_allowed(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// Whether at least one preflight was sent.
+    pub fn preflight_sent(&self) -> bool {
+        self.preflights > 0
+    }
+
+    /// The CORS error, if the fetch was blocked by CORS.
+    pub fn cors_error(&self) -> Option<&CorsError> {
+        self.result.as_ref().err().and_then(FetchError::as_cors)
+    }
+
+    /// The line Chromium's console prints for a `fetch()` blocked by CORS (see
+    /// [`CorsError::console_message`]); `None` when the fetch was not blocked by CORS.
+    pub fn console_message(&self) -> Option<String> {
+        let redirected_from = (self.initial_url != self.url).then(|| self.initial_url.as_str());
+        self.cors_error()
+            .map(|e| e.console_message(self.url.as_str(), redirected_from, self.origin.as_str()))
+    }
+}
+
+#[derive(Clone, Debug)]
+enum State {
+    /// About to classify the current request.
+    Start,
+    /// A preflight was handed out; waiting for its response.
+    AwaitingPreflight,
+    /// No preflight needed, or it passed: the request can go.
+    Ready,
+    /// The request was handed out; waiting for its response.
+    AwaitingResponse,
+    /// Finished.
+    Done(Result<Exposed, FetchError>),
+}
+
+/// The error returned by [`Exchange::receive`] when no response was expected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnexpectedResponse;
+
+impl std::fmt::Display for UnexpectedResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("no request is waiting for a response")
+    }
+}
+
+impl std::error::Error for UnexpectedResponse {}
+
+/// A `fetch()` in progress, driven step by step by a caller that does the network part.
+///
+/// Every call takes the preflight cache and the time (`now`, since an epoch of the caller's
+/// choosing), so one cache can serve many exchanges and tests control the clock.
+///
+/// ```
+/// use std::time::Duration;
+/// use corsica::Origin;
+/// use corsica::browser::{BrowserRequest, Exchange, PreflightCache, ResponseHead, Step};
+///
+/// let request = BrowserRequest::builder(
+///     Origin::parse("https://app.example").unwrap(),
+///     "https://api.example/items/1".parse().unwrap(),
+/// )
+/// .method("DELETE")
+/// .build()
+/// .unwrap();
+///
+/// let mut cache = PreflightCache::new();
+/// let now = Duration::ZERO;
+/// let mut exchange = Exchange::new(request);
+/// let verdict = loop {
+///     match exchange.next(&mut cache, now) {
+///         Step::Preflight(out) => {
+///             assert_eq!(out.method, "OPTIONS");
+///             let response = ResponseHead::new(204)
+///                 .header("Access-Control-Allow-Origin", "https://app.example")
+///                 .header("Access-Control-Allow-Methods", "DELETE");
+///             exchange.receive(response, &mut cache, now).unwrap();
+///         }
+///         Step::Request(out) => {
+///             assert_eq!(out.method, "DELETE");
+///             let response = ResponseHead::new(204).header("Access-Control-Allow-Origin", "*");
+///             exchange.receive(response, &mut cache, now).unwrap();
+///         }
+///         Step::Done(verdict) => break verdict,
+///     }
+/// };
+/// assert!(verdict.is_allowed());
+/// assert!(verdict.preflight_sent());
+/// ```
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    request: BrowserRequest,
+    state: State,
+    preflights: usize,
+    preflight: Option<PreflightResult>,
+    /// Requests (one per URL) that took the preflight path: their cache entries are cleared if
+    /// the fetch ends in a network error (Fetch "main fetch").
+    preflighted: Vec<BrowserRequest>,
+}
+
+impl Exchange {
+    /// Starts a fetch of `request`.
+    pub fn new(request: BrowserRequest) -> Self {
+        Exchange {
+            request,
+            state: State::Start,
+            preflights: 0,
+            preflight: None,
+            preflighted: Vec::new(),
+        }
+    }
+
+    /// The request as it stands (after redirects, the one for the current URL).
+    pub fn request(&self) -> &BrowserRequest {
+        &self.request
+    }
+
+    /// What to send next, or the verdict. Calling it again before [`receive`](Self::receive)
+    /// hands out the same request again.
+    pub fn next(&mut self, cache: &mut PreflightCache, now: Duration) -> Step {
+        loop {
+            match &self.state {
+                State::Start => self.start(cache, now),
+                State::AwaitingPreflight => return Step::Preflight(self.preflight_outgoing()),
+                State::Ready => {
+                    self.state = State::AwaitingResponse;
+                }
+                State::AwaitingResponse => return Step::Request(self.request_outgoing()),
+                State::Done(result) => return Step::Done(self.verdict(result.clone())),
+            }
+        }
+    }
+
+    /// Hands over the response to what [`next`](Self::next) asked to send.
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedResponse`] when nothing was waiting for a response (the exchange is not
+    /// changed).
+    pub fn receive(
+        &mut self,
+        response: ResponseHead,
+        cache: &mut PreflightCache,
+        now: Duration,
+    ) -> Result<(), UnexpectedResponse> {
+        match self.state {
+            State::AwaitingPreflight => {
+                self.preflights += 1;
+                match preflight_check(&self.request, &response) {
+                    Ok(result) => {
+                        cache.insert(&self.request, &result, now);
+                        self.preflight = Some(result);
+                        self.state = State::Ready;
+                    }
+                    Err(e) => self.fail(e.into(), cache),
+                }
+                Ok(())
+            }
+            State::AwaitingResponse => {
+                match follow_redirect(&self.request, &response) {
+                    Ok(Some(next)) => {
+                        self.request = next;
+                        self.state = State::Start;
+                    }
+                    Ok(None) => self.finish(&response, cache),
+                    Err(e) => self.fail(e, cache),
+                }
+                Ok(())
+            }
+            _ => Err(UnexpectedResponse),
+        }
+    }
+
+    /// Tells the exchange that what it asked to send got no response at all (DNS, connection or
+    /// TLS failure): the fetch ends with [`NetworkError::Failed`].
+    pub fn fail_network(&mut self, cache: &mut PreflightCache) {
+        if matches!(
+            self.state,
+            State::AwaitingPreflight | State::AwaitingResponse
+        ) {
+            self.fail(NetworkError::Failed.into(), cache);
+        }
+    }
+
+    /// Runs the whole exchange, asking `respond` for the response to each request it sends;
+    /// `respond` returning `None` means no response ([`NetworkError::Failed`]).
+    pub fn run(
+        mut self,
+        cache: &mut PreflightCache,
+        now: Duration,
+        mut respond: impl FnMut(&Outgoing) -> Option<ResponseHead>,
+    ) -> Verdict {
+        loop {
+            let out = match self.next(cache, now) {
+                Step::Preflight(out) | Step::Request(out) => out,
+                Step::Done(verdict) => return verdict,
+            };
+            match respond(&out) {
+                Some(response) => {
+                    // The state awaits a response here, so this cannot fail.
+                    let _ = self.receive(response, cache, now);
+                }
+                None => self.fail_network(cache),
+            }
+        }
+    }
+
+    /// Classifies the current request (main fetch, Chromium `StartRequest`): errors that need
+    /// no network, the preflight decision with the cache, or the request itself.
+    fn start(&mut self, cache: &mut PreflightCache, now: Duration) {
+        let request = &self.request;
+        let cors = request.uses_cors();
+        if cors && request.mode() == RequestMode::SameOrigin {
+            return self.fail(
+                CorsError::new(CorsErrorKind::DisallowedByMode, "").into(),
+                cache,
+            );
+        }
+        if cors && !matches!(request.url().scheme(), "http" | "https") {
+            let scheme = request.url().scheme().to_string();
+            return self.fail(
+                CorsError::new(CorsErrorKind::CorsDisabledScheme, scheme).into(),
+                cache,
+            );
+        }
+        if let Some(target) = request.private_network() {
+            if !request.origin().is_potentially_trustworthy() {
+                let e = CorsError::new(CorsErrorKind::InsecurePrivateNetwork, "")
+                    .with_address_spaces(Some(target), Some(target));
+                return self.fail(e.into(), cache);
+            }
+        }
+        if request.needs_preflight() {
+            self.preflighted.push(request.clone());
+            if !cache.can_skip_preflight(request, now) {
+                self.state = State::AwaitingPreflight;
+                return;
+            }
+        }
+        self.state = State::Ready;
+    }
+
+    /// The final (non-redirect) response: the CORS check when it applies, then what is exposed.
+    fn finish(&mut self, response: &ResponseHead, cache: &mut PreflightCache) {
+        let tainting = self.request.response_tainting();
+        if tainting == ResponseTainting::Cors {
+            if let Err(e) = cors_check(&self.request, response) {
+                return self.fail(e.into(), cache);
+            }
+        }
+        self.state = State::Done(Ok(Exposed {
+            tainting,
+            status: response.status,
+            headers: exposed_headers(&self.request, response),
+        }));
+    }
+
+    fn fail(&mut self, error: FetchError, cache: &mut PreflightCache) {
+        for request in &self.preflighted {
+            cache.clear_entries(request);
+        }
+        self.state = State::Done(Err(error));
+    }
+
+    fn preflight_outgoing(&self) -> Outgoing {
+        let mut url = self.request.url().clone();
+        // Chromium strips userinfo from CORS requests; `fetch()` refuses it up front anyway.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Outgoing {
+            method: "OPTIONS".to_string(),
+            url,
+            headers: self
+                .request
+                .preflight_request()
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v.into_bytes()))
+                .collect(),
+            credentials: false,
+        }
+    }
+
+    fn request_outgoing(&self) -> Outgoing {
+        Outgoing {
+            method: self.request.method().to_string(),
+            url: self.request.url().clone(),
+            headers: self.request.request_headers(),
+            credentials: self.request.includes_credentials(),
+        }
+    }
+
+    fn verdict(&self, result: Result<Exposed, FetchError>) -> Verdict {
+        Verdict {
+            result,
+            preflights: self.preflights,
+            preflight: self.preflight.clone(),
+            origin: self.request.origin().clone(),
+            initial_url: self.request.initial_url().clone(),
+            url: self.request.url().clone(),
+        }
+    }
+}
+
+/// Runs a fetch of `request` against canned responses, with an empty cache: `preflight` answers
+/// the preflight if one is sent, `response` answers the request. A redirect needs more responses
+/// than this; drive an [`Exchange`] (or use [`Exchange::run`]) for those.
+///
+/// ```
+/// use corsica::Origin;
+/// use corsica::browser::{BrowserRequest, CorsErrorKind, ResponseHead, check};
+///
+/// let request = BrowserRequest::builder(
+///     Origin::parse("https://app.example").unwrap(),
+///     "https://api.example/data".parse().unwrap(),
+/// )
+/// .build()
+/// .unwrap();
+/// let verdict = check(request, None, ResponseHead::new(200));
+/// assert!(!verdict.preflight_sent());
+/// assert_eq!(verdict.cors_error().unwrap().kind, CorsErrorKind::MissingAllowOriginHeader);
+/// assert_eq!(
+///     verdict.console_message().unwrap(),
+///     "Access to fetch at 'https://api.example/data' from origin 'https://app.example' has been blocked by \
+///      CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
+/// );
+/// ```
+pub fn check(
+    request: BrowserRequest,
+    preflight: Option<ResponseHead>,
+    response: ResponseHead,
+) -> Verdict {
+    let (mut preflight, mut response) = (preflight, Some(response));
+    let mut cache = PreflightCache::new();
+    let mut exchange = Exchange::new(request);
+    loop {
+        let answer = match exchange.next(&mut cache, Duration::ZERO) {
+            Step::Preflight(_) => preflight.take(),
+            Step::Request(_) => response.take(),
+            Step::Done(verdict) => return verdict,
+        };
+        match answer {
+            Some(answer) => {
+                // A response is awaited after `Preflight` or `Request`, so this cannot fail.
+                let _ = exchange.receive(answer, &mut cache, Duration::ZERO);
+            }
+            None => exchange.fail_network(&mut cache),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::browser::CredentialsMode;
+
+    fn origin() -> Origin {
+        Origin::parse("https://app.example").unwrap()
+    }
+
+    #[test]
+    fn same_origin_is_basic() {
+        let r = BrowserRequest::builder(origin(), "https://app.example/x".parse().unwrap())
+            .method("PUT")
+            .header("X-Anything", "1")
+            .build()
+            .unwrap();
+        let v = check(
+            r,
+            None,
+            ResponseHead::new(200)
+                .header("X-Anything", "1")
+                .header("Set-Cookie", "a"),
+        );
+        assert!(!v.preflight_sent());
+        let exposed = v.result.unwrap();
+        assert_eq!(exposed.tainting, ResponseTainting::Basic);
+        assert_eq!(exposed.headers, ["x-anything"]);
+    }
+
+    #[test]
+    fn modes_and_schemes() {
+        let r = BrowserRequest::builder(origin(), "https://api.example/".parse().unwrap())
+            .mode(RequestMode::SameOrigin)
+            .build()
+            .unwrap();
+        assert_eq!(
+            check(r, None, ResponseHead::new(200))
+                .cors_error()
+                .unwrap()
+                .kind,
+            CorsErrorKind::DisallowedByMode
+        );
+        let r = BrowserRequest::builder(origin(), "ftp://api.example/".parse().unwrap())
+            .build()
+            .unwrap();
+        let v = check(r, None, ResponseHead::new(200));
+        assert_eq!(
+            v.cors_error().unwrap().kind,
+            CorsErrorKind::CorsDisabledScheme
+        );
+        assert_eq!(
+            v.console_message().unwrap(),
+            "Fetch API cannot load ftp://api.example/. URL scheme \"ftp\" is not supported."
+        );
+    }
+
+    #[test]
+    fn missing_responses_are_network_errors() {
+        let r = BrowserRequest::builder(origin(), "https://api.example/".parse().unwrap())
+            .method("PUT")
+            .build()
+            .unwrap();
+        let mut cache = PreflightCache::new();
+        let v = Exchange::new(r).run(&mut cache, Duration::ZERO, |_| None);
+        assert_eq!(v.result, Err(FetchError::Network(NetworkError::Failed)));
+        assert_eq!(v.console_message(), None);
+    }
+
+    #[test]
+    fn receive_out_of_turn() {
+        let r = BrowserRequest::builder(origin(), "https://api.example/".parse().unwrap())
+            .build()
+            .unwrap();
+        let mut cache = PreflightCache::new();
+        let mut e = Exchange::new(r);
+        assert_eq!(
+            e.receive(ResponseHead::new(200), &mut cache, Duration::ZERO),
+            Err(UnexpectedResponse)
+        );
+        assert!(matches!(
+            e.next(&mut cache, Duration::ZERO),
+            Step::Request(_)
+        ));
+        assert!(
+            e.receive(ResponseHead::new(200), &mut cache, Duration::ZERO)
+                .is_ok()
+        );
+        assert!(matches!(e.next(&mut cache, Duration::ZERO), Step::Done(_)));
+        assert_eq!(
+            e.receive(ResponseHead::new(200), &mut cache, Duration::ZERO),
+            Err(UnexpectedResponse)
+        );
+    }
+
+    #[test]
+    fn failure_clears_the_cache() {
+        let r = BrowserRequest::builder(origin(), "https://api.example/".parse().unwrap())
+            .method("PUT")
+            .credentials(CredentialsMode::Omit)
+            .build()
+            .unwrap();
+        let mut cache = PreflightCache::new();
+        let pre = ResponseHead::new(204)
+            .header("access-control-allow-origin", "*")
+            .header("access-control-allow-methods", "PUT")
+            .header("access-control-max-age", "600");
+        let mut responses = vec![ResponseHead::new(200), pre];
+        let v = Exchange::new(r).run(&mut cache, Duration::ZERO, |_| responses.pop());
+        assert_eq!(
+            v.cors_error().unwrap().kind,
+            CorsErrorKind::MissingAllowOriginHeader
+        );
+        assert!(cache.is_empty());
+    }
+}
