@@ -1,1 +1,79 @@
-fn main(){}
+//! `corsica`: the command-line face of the corsica CORS engine.
+//!
+//! The flow is the same for every command (ripgrep's split between raw and validated
+//! arguments):
+//!
+//! ```text
+//! argv ──clap──► cli::Cli (raw flags) ──validate()──► typed config ──run()──► Exit
+//!                                             │                        │
+//!                                             └─ CliError (exit 2) ◄───┘
+//! ```
+//!
+//! Exit status, for every command (DESIGN §6): `0` allowed / valid, `1` denied / invalid
+//! policy, `2` usage or I/O error. A closed standard output (`corsica … | head -1`) is not an
+//! error: the command stops quietly and exits `0`.
+
+mod cli;
+mod error;
+mod output;
+mod policy;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::cli::{Cli, Command};
+use crate::error::{CliError, Exit};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return clap_exit(&err),
+    };
+    let result = match cli.command {
+        Command::Policy(command) => policy::run(command),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            let code = err.exit();
+            err.report();
+            code.into()
+        }
+    }
+}
+
+/// Prints what clap has to say: help and version on stdout (exit 0), usage mistakes on stderr
+/// as `corsica: error: …` (exit 2).
+fn clap_exit(err: &clap::Error) -> ExitCode {
+    let rendered = err.render().ansi().to_string();
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let mut out = anstream::stdout().lock();
+            match out
+                .write_all(rendered.as_bytes())
+                .and_then(|()| out.flush())
+            {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    CliError::output(e).report();
+                    Exit::Error.into()
+                }
+                _ => Exit::Ok.into(),
+            }
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            error::eprint(&format!(
+                "{} a subcommand is needed; pick one of those below\n\n{rendered}",
+                error::error_prefix()
+            ));
+            Exit::Error.into()
+        }
+        _ => {
+            // clap's own text starts with "error: ".
+            error::eprint(&format!("corsica: {rendered}"));
+            Exit::Error.into()
+        }
+    }
+}

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::token::is_tchar;
+use crate::token::{is_tchar, is_token};
 
 /// A parsed MIME type: lower-cased type and subtype, and the parameters that survived parsing,
 /// in order.
@@ -41,14 +41,14 @@ impl MimeType {
         // Steps 2–5: the type runs up to the first `/`, which must exist.
         let slash = input.iter().position(|&b| b == b'/')?;
         let type_ = &input[..slash];
-        if !is_token_run(type_) {
+        if !is_token(type_) {
             return None;
         }
         // Steps 6–8: the subtype runs up to the first `;`, trailing whitespace removed.
         let rest = &input[slash + 1..];
         let mut pos = rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
         let subtype = trim_end_http_whitespace(&rest[..pos]);
-        if !is_token_run(subtype) {
+        if !is_token(subtype) {
             return None;
         }
         let mut mime = MimeType {
@@ -94,7 +94,7 @@ impl MimeType {
                 value.to_vec()
             };
             let name = ascii_lowercase(name);
-            if is_token_run(name.as_bytes())
+            if is_token(name.as_bytes())
                 && value.iter().all(|&b| is_quoted_string_token_byte(b))
                 && !mime.parameters.iter().any(|(n, _)| *n == name)
             {
@@ -194,10 +194,6 @@ fn is_http_whitespace(b: u8) -> bool {
 /// "HTTP quoted-string token code points" (MIME Sniffing): TAB, 0x20–0x7E, 0x80–0xFF.
 fn is_quoted_string_token_byte(b: u8) -> bool {
     b == b'\t' || (0x20..=0x7E).contains(&b) || b >= 0x80
-}
-
-fn is_token_run(bytes: &[u8]) -> bool {
-    !bytes.is_empty() && bytes.iter().all(|&b| is_tchar(b))
 }
 
 fn trim_http_whitespace(bytes: &[u8]) -> &[u8] {
