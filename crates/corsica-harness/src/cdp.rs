@@ -19,7 +19,7 @@ use crate::Error;
 
 /// The flags every launch uses: headless, no sandbox (tests run as root in containers), and
 /// nothing that reaches out to the network on its own.
-const FLAGS: [&str; 9] = [
+const FLAGS: [&str; 10] = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -29,6 +29,8 @@ const FLAGS: [&str; 9] = [
     "--disable-sync",
     "--disable-quic",
     "--disable-dev-shm-usage",
+    // Keep sandboxed iframes in the page's process, so their requests report on its session.
+    "--disable-features=IsolateSandboxedIframes",
 ];
 
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -174,7 +176,9 @@ impl Chromium {
         });
         let Ok(ws_url) = url_rx.recv_timeout(Duration::from_secs(30)) else {
             let _ = child.kill();
-            return Err(Error::Launch(format!("`{binary}` printed no DevTools address within 30 s")));
+            return Err(Error::Launch(format!(
+                "`{binary}` printed no DevTools address within 30 s"
+            )));
         };
         let (socket, _) = tungstenite::connect(ws_url.as_str())
             .map_err(|e| Error::Launch(format!("connect {ws_url}: {e}")))?;
@@ -400,7 +404,6 @@ impl Page {
     ///
     /// When the protocol fails (not when the fetch fails: that is in the result).
     pub fn fetch(&self, url: &str, init: &Value) -> Result<FetchResult, Error> {
-        let from = self.conn.event_count();
         let script = format!(
             "(async () => {{ try {{ const r = await fetch({url}, {init}); const headers = []; \
              r.headers.forEach((v, k) => headers.push([k, v])); let body = ''; \
@@ -410,7 +413,43 @@ impl Page {
             url = json!(url),
             init = init,
         );
-        let v = self.eval(&script)?;
+        self.fetch_with(&script)
+    }
+
+    /// Like [`Page::fetch`], but from a sandboxed iframe (`sandbox="allow-scripts"`) inside the
+    /// page, whose origin is opaque: the request carries `Origin: null`.
+    ///
+    /// # Errors
+    ///
+    /// When the protocol fails.
+    pub fn fetch_from_sandboxed_iframe(
+        &self,
+        url: &str,
+        init: &Value,
+    ) -> Result<FetchResult, Error> {
+        let inner = format!(
+            "<script>fetch({url}, {init}).then(async r => {{ const headers = []; \
+             r.headers.forEach((v, k) => headers.push([k, v])); let body = ''; \
+             try {{ body = await r.text(); }} catch (e) {{}} \
+             parent.postMessage({{ ok: true, status: r.status, headers, body }}, '*'); }}, \
+             e => parent.postMessage({{ ok: false, error: String(e) }}, '*'));</script>",
+            url = json!(url),
+            init = init,
+        );
+        let script = format!(
+            "new Promise(resolve => {{ window.addEventListener('message', e => resolve(e.data), {{ once: true }}); \
+             const f = document.createElement('iframe'); f.sandbox = 'allow-scripts'; f.srcdoc = {inner}; \
+             document.body.appendChild(f); }})",
+            inner = json!(inner),
+        );
+        self.fetch_with(&script)
+    }
+
+    /// Runs `script` (a promise for `{ok, status, headers, body}` or `{ok: false, error}`) and
+    /// gathers what Chromium reported meanwhile.
+    fn fetch_with(&self, script: &str) -> Result<FetchResult, Error> {
+        let from = self.conn.event_count();
+        let v = self.eval(script)?;
         let ok = v["ok"].as_bool().unwrap_or(false);
         let mut cors_failure = None;
         if !ok {

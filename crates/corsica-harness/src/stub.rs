@@ -147,7 +147,18 @@ impl StubServer {
         addr: &str,
         handler: impl Fn(&StubRequest) -> StubResponse + Send + Sync + 'static,
     ) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(addr)?;
+        Self::from_listener(TcpListener::bind(addr)?, handler)
+    }
+
+    /// Serves on an already bound listener (to know the port before building the handler).
+    ///
+    /// # Errors
+    ///
+    /// When the listener's address cannot be read.
+    pub fn from_listener(
+        listener: TcpListener,
+        handler: impl Fn(&StubRequest) -> StubResponse + Send + Sync + 'static,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let log = Arc::new(Mutex::new(Vec::new()));
         let stop = Arc::new(AtomicBool::new(false));

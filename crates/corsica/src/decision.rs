@@ -476,10 +476,27 @@ impl Policy {
         } else if let Ok(Some(m)) = method {
             d.headers.push(ACCESS_CONTROL_ALLOW_METHODS, m);
         }
-        if let Some(value) = self.allow_headers_value.as_deref() {
-            d.headers.push(ACCESS_CONTROL_ALLOW_HEADERS, value);
-        } else if let Ok(Some(echo)) = headers {
-            d.headers.push(ACCESS_CONTROL_ALLOW_HEADERS, echo);
+        match headers {
+            // Debug with `*`: list only the requested names that passed. A `*` here would let
+            // browsers that read it as covering `Authorization` through (Chromium 156 does).
+            Err(_) if self.request_headers.any => {
+                let passed = self.passed_request_headers(request);
+                if !passed.is_empty() {
+                    d.headers.push(ACCESS_CONTROL_ALLOW_HEADERS, passed);
+                }
+            }
+            Err(_) => {
+                if let Some(value) = self.allow_headers_value.as_deref() {
+                    d.headers.push(ACCESS_CONTROL_ALLOW_HEADERS, value);
+                }
+            }
+            Ok(echo) => {
+                if let Some(value) = self.allow_headers_value.as_deref() {
+                    d.headers.push(ACCESS_CONTROL_ALLOW_HEADERS, value);
+                } else if let Some(echo) = echo {
+                    d.headers.push(ACCESS_CONTROL_ALLOW_HEADERS, echo);
+                }
+            }
         }
         if let Some(max_age) = self.max_age_value.as_deref() {
             d.headers.push(ACCESS_CONTROL_MAX_AGE, max_age);
@@ -515,16 +532,42 @@ impl Policy {
         }
     }
 
+    /// Whether the policy allows one requested header name.
+    fn allows_request_header(&self, name: &[u8]) -> bool {
+        // `*` never covers Authorization (Fetch §4.8 step 7.6).
+        self.request_headers.contains(name)
+            || (self.request_headers.any
+                && !std::str::from_utf8(name).is_ok_and(is_cors_non_wildcard_request_header_name))
+    }
+
+    /// The requested header names the policy allows, joined by `,` (debug responses only).
+    fn passed_request_headers<R: RequestHead>(&self, request: &R) -> String {
+        let mut passed = String::new();
+        if request_headers_len(request) > MAX_REQUEST_HEADERS_LEN {
+            return passed;
+        }
+        for line in request.header_values(ACCESS_CONTROL_REQUEST_HEADERS) {
+            for name in list::elements(line).flatten() {
+                if let (true, Ok(name)) =
+                    (self.allows_request_header(name), std::str::from_utf8(name))
+                {
+                    if !passed.is_empty() {
+                        passed.push(',');
+                    }
+                    passed.push_str(name);
+                }
+            }
+        }
+        passed
+    }
+
     /// Checks `Access-Control-Request-Headers` element by element, without allocating.
     /// `Ok(Some(value))` when the requested list must be echoed (a credentialed `*` policy).
     fn check_request_headers<'a, R: RequestHead>(
         &'a self,
         request: &'a R,
     ) -> Result<Option<Cow<'a, str>>, Reason<'a>> {
-        let total: usize = request
-            .header_values(ACCESS_CONTROL_REQUEST_HEADERS)
-            .map(<[u8]>::len)
-            .sum();
+        let total = request_headers_len(request);
         if total > MAX_REQUEST_HEADERS_LEN {
             return Err(Reason::RequestHeadersTooLong(total));
         }
@@ -533,12 +576,7 @@ impl Policy {
             lines += 1;
             for element in list::elements(line) {
                 let name = element.map_err(Reason::InvalidRequestHeaders)?;
-                let listed = self.request_headers.contains(name);
-                // `*` never covers Authorization (Fetch §4.8 step 7.6).
-                let wildcard = self.request_headers.any
-                    && !std::str::from_utf8(name)
-                        .is_ok_and(is_cors_non_wildcard_request_header_name);
-                if !listed && !wildcard {
+                if !self.allows_request_header(name) {
                     let name = std::str::from_utf8(name).unwrap_or("?");
                     return Err(Reason::HeaderNotAllowed(name));
                 }
@@ -558,6 +596,14 @@ impl Policy {
             Some(Cow::Owned(joined.join(",")))
         })
     }
+}
+
+/// The length of all `Access-Control-Request-Headers` lines together.
+fn request_headers_len<R: RequestHead>(request: &R) -> usize {
+    request
+        .header_values(ACCESS_CONTROL_REQUEST_HEADERS)
+        .map(<[u8]>::len)
+        .sum()
 }
 
 /// The request's `Origin` when it names the server's own origin (same scheme, host and port),
