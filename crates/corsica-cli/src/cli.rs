@@ -1,0 +1,89 @@
+//! The raw command line, as clap parses it. Nothing here is validated beyond what clap checks;
+//! each subcommand's `validate()` turns its arguments into a typed configuration.
+
+use clap::{Parser, Subcommand};
+
+use crate::policy::PolicyCommand;
+
+const TOP_AFTER_HELP: &str = "\
+Examples:
+  Check a policy file and list every mistake in it at once:
+    corsica policy lint cors.toml
+
+  See how a server with that policy answers a browser's preflight:
+    corsica policy eval cors.toml -X OPTIONS \\
+      -H 'Origin: https://app.example.com' \\
+      -H 'Access-Control-Request-Method: PUT'
+
+Exit status:
+  0  allowed, or the policy is valid
+  1  denied, or the policy is invalid
+  2  usage or I/O error (the message on stderr says what to change)
+
+Colour is used only on a terminal, and never when NO_COLOR is set.";
+
+const POLICY_AFTER_HELP: &str = "\
+Examples:
+  corsica policy lint cors.toml
+  corsica policy lint cors.toml --json
+  corsica policy eval cors.toml -H 'Origin: https://app.example.com'
+  corsica policy eval cors.toml -X OPTIONS \\
+    -H 'Origin: https://app.example.com' \\
+    -H 'Access-Control-Request-Method: DELETE'
+
+Run 'corsica policy lint --help' or 'corsica policy eval --help' for the details.
+
+Exit status:
+  0  allowed, or the policy is valid
+  1  denied, or the policy is invalid
+  2  usage or I/O error (the message on stderr says what to change)";
+
+/// CORS, both sides, exact to the Fetch Standard.
+#[derive(Debug, Parser)]
+#[command(
+    name = "corsica",
+    version,
+    about = "CORS, both sides, exact to the WHATWG Fetch Standard",
+    long_about = "corsica checks CORS policies and shows what a server enforcing them answers, \
+                  decision by decision, exactly as the Fetch Standard defines the protocol.",
+    after_help = "Run 'corsica policy --help' for the policy commands, or 'corsica --help' for examples.",
+    after_long_help = TOP_AFTER_HELP,
+    subcommand_required = true,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Check a policy file, or see how a server with it answers a request.
+    #[command(
+        subcommand,
+        long_about = "Work with CORS policy files: the TOML, YAML or JSON files that corsica's \
+                      middleware, proxy and exported configurations enforce.",
+        after_long_help = POLICY_AFTER_HELP
+    )]
+    Policy(PolicyCommand),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_command_is_required() {
+        let err = Cli::try_parse_from(["corsica"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+    }
+}

@@ -1,0 +1,368 @@
+//! A policy file that does not parse, as one [`Problem`]: the key at fault when it can be found,
+//! the line, and a suggestion for a misspelt key.
+
+use corsica::{PolicyFileError, PolicyFormat};
+
+use super::Problem;
+
+/// A file that is not UTF-8 text.
+pub(super) fn not_utf8(bytes: &[u8], err: &std::str::Utf8Error, format: PolicyFormat) -> Problem {
+    let at = err.valid_up_to();
+    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+    let what = match err.error_len() {
+        Some(_) => format!("byte 0x{:02x} is not UTF-8", bytes[at]),
+        None => "the file ends in the middle of a UTF-8 character".to_owned(),
+    };
+    Problem {
+        key: String::new(),
+        value: String::new(),
+        message: format!(
+            "{} line {line}: {what}; policy files are UTF-8 text, so save it as UTF-8",
+            format.as_str()
+        ),
+    }
+}
+
+/// The deepest YAML flow nesting (`[` and `{`) passed to the parser. serde_yaml refuses
+/// anything past 128 levels anyway, but takes time quadratic in the depth to get there (20,000
+/// levels: seconds), so deeper files are refused before parsing. A policy nests 3 levels.
+const MAX_YAML_FLOW_DEPTH: usize = 128;
+
+/// A YAML text whose flow collections nest deeper than [`MAX_YAML_FLOW_DEPTH`], as a problem.
+/// Brackets in quoted strings and comments do not count; stray ones in plain scalars may, which
+/// only matters for texts with over a hundred of them.
+pub(super) fn yaml_too_deep(text: &str) -> Option<Problem> {
+    let (mut depth, mut line) = (0usize, 1usize);
+    let mut quote: Option<u8> = None;
+    let mut bytes = text.bytes().peekable();
+    let mut previous = b'\n';
+    while let Some(b) = bytes.next() {
+        if b == b'\n' {
+            line += 1;
+        }
+        match quote {
+            Some(b'"') if b == b'\\' => {
+                bytes.next();
+            }
+            Some(q) if b == q => {
+                // '' inside single quotes is an escaped quote.
+                if q == b'\'' && bytes.peek() == Some(&b'\'') {
+                    bytes.next();
+                } else {
+                    quote = None;
+                }
+            }
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'#' if previous.is_ascii_whitespace() => {
+                    while bytes.peek().is_some_and(|&b| b != b'\n') {
+                        bytes.next();
+                    }
+                }
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_YAML_FLOW_DEPTH {
+                        return Some(Problem {
+                            key: String::new(),
+                            value: String::new(),
+                            message: format!(
+                                "YAML line {line}: brackets nested more than {MAX_YAML_FLOW_DEPTH} deep, which no policy needs; check that this is the right file"
+                            ),
+                        });
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = b;
+    }
+    None
+}
+
+/// A parser's complaint as a [`Problem`]. The key is written as the engine writes keys:
+/// `origins`, `dangerous.allow_null_origin`, `route[0].methods`.
+pub(super) fn problem(err: &PolicyFileError, text: &str) -> Problem {
+    let mut message = err.to_string();
+    // Where the problem is: YAML's parser says it ("route[0]: …"); for TOML the enclosing
+    // table is found from the text.
+    let (table, parser_message) = match err.format {
+        PolicyFormat::Yaml => yaml_path(&err.message),
+        PolicyFormat::Toml => (
+            err.line.and_then(|line| toml_table(text, line)),
+            err.message.as_str(),
+        ),
+        PolicyFormat::Json => (None, err.message.as_str()),
+    };
+    let leaf = match backticked_after(parser_message, "unknown field `") {
+        Some(field) => {
+            if let Some(known) = closest_expected(parser_message, field) {
+                message.push_str(&format!("; did you mean `{known}`?"));
+            }
+            Some(field.to_owned())
+        }
+        None => backticked_after(parser_message, "missing field `").map(str::to_owned),
+    };
+    let key = match (table, leaf) {
+        (Some(table), Some(leaf)) => format!("{table}.{leaf}"),
+        (None, Some(leaf)) => leaf,
+        // YAML names the key itself when a value has the wrong type.
+        (Some(table), None) if err.format == PolicyFormat::Yaml => table,
+        (table, None) => match err
+            .line
+            .and_then(|line| key_on_line(text, line, err.format))
+        {
+            Some(key) => match table {
+                Some(table) => format!("{table}.{key}"),
+                None => key,
+            },
+            None => String::new(),
+        },
+    };
+    Problem {
+        key,
+        value: String::new(),
+        message,
+    }
+}
+
+/// Splits serde_yaml's `path: message` into the path (`dangerous`, `route[0]`) and the rest.
+fn yaml_path(message: &str) -> (Option<String>, &str) {
+    let is_path = |p: &str| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']'))
+    };
+    match message.split_once(": ") {
+        Some((path, rest)) if is_path(path) => (Some(path.to_owned()), rest),
+        _ => (None, message),
+    }
+}
+
+/// The TOML table that line `line` (1-based) of `text` is in, written as a key prefix:
+/// `dangerous` under `[dangerous]`, `route[1]` under the second `[[route]]`, `None` at the top.
+fn toml_table(text: &str, line: usize) -> Option<String> {
+    let mut table = None;
+    let mut arrays: Vec<(String, usize)> = Vec::new();
+    for l in text.lines().take(line) {
+        let l = l.trim();
+        if let Some(name) = l
+            .strip_prefix("[[")
+            .and_then(|l| l.split_once("]]"))
+            .map(|(n, _)| n.trim())
+        {
+            let index = match arrays.iter_mut().find(|(n, _)| n == name) {
+                Some((_, count)) => {
+                    *count += 1;
+                    *count - 1
+                }
+                None => {
+                    arrays.push((name.to_owned(), 1));
+                    0
+                }
+            };
+            table = Some(format!("{name}[{index}]"));
+        } else if let Some(name) = l
+            .strip_prefix('[')
+            .and_then(|l| l.split_once(']'))
+            .map(|(n, _)| n.trim())
+        {
+            // `[route.dangerous]` belongs to the last `[[route]]`.
+            let (head, rest) = name.split_once('.').unwrap_or((name, ""));
+            table = Some(match arrays.iter().find(|(n, _)| n == head) {
+                Some((_, count)) if rest.is_empty() => format!("{head}[{}]", count - 1),
+                Some((_, count)) => format!("{head}[{}].{rest}", count - 1),
+                None => name.to_owned(),
+            });
+        }
+    }
+    table
+}
+
+/// The text between `prefix` (which ends in a backtick) and the next backtick.
+fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = &message[message.find(prefix)? + prefix.len()..];
+    Some(&rest[..rest.find('`')?])
+}
+
+/// The expected key closest to a misspelt `field`, from serde's "expected one of `a`, `b`" list.
+fn closest_expected<'a>(message: &'a str, field: &str) -> Option<&'a str> {
+    let list = &message[message.find("expected ")?..];
+    list.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|known| (edit_distance(field, known), known))
+        .filter(|&(distance, known)| distance > 0 && distance <= 2.max(known.len() / 4))
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, known)| known)
+}
+
+/// Levenshtein distance (the inputs are short key names).
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The key that line `line` (1-based) of `text` sets, if it plainly sets one: `key = …` in TOML,
+/// `key: …` in YAML, `"key": …` in JSON.
+fn key_on_line(text: &str, line: usize, format: PolicyFormat) -> Option<String> {
+    let line = text.lines().nth(line.checked_sub(1)?)?.trim_start();
+    let is_key = |k: &str| {
+        !k.is_empty()
+            && k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    let key = match format {
+        PolicyFormat::Toml => line.split_once('=')?.0.trim_end(),
+        PolicyFormat::Yaml => {
+            let line = line.strip_prefix("- ").unwrap_or(line).trim_start();
+            let (key, rest) = line.split_once(':')?;
+            if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+                return None;
+            }
+            key.trim_end()
+        }
+        PolicyFormat::Json => {
+            let rest = line.strip_prefix('"')?;
+            let (key, rest) = rest.split_once('"')?;
+            rest.trim_start().strip_prefix(':')?;
+            key
+        }
+    };
+    is_key(key).then(|| key.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corsica::PolicyConfig;
+
+    fn parse_problem(text: &str, format: PolicyFormat) -> Problem {
+        problem(&PolicyConfig::parse(text, format).unwrap_err(), text)
+    }
+
+    #[test]
+    fn a_misspelt_key_is_named_with_a_suggestion() {
+        for (text, format) in [
+            ("orgins = []\n", PolicyFormat::Toml),
+            ("orgins: []\n", PolicyFormat::Yaml),
+            ("{\"orgins\": []}", PolicyFormat::Json),
+        ] {
+            let p = parse_problem(text, format);
+            assert_eq!(p.key, "orgins", "{format:?}");
+            assert!(p.message.contains("line 1"), "{p:?}");
+            assert!(p.message.ends_with("did you mean `origins`?"), "{p:?}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key_on_its_line() {
+        let p = parse_problem(
+            "origins = [\"https://a.example\"]\nmax_age = \"ten\"\n",
+            PolicyFormat::Toml,
+        );
+        assert_eq!(p.key, "max_age");
+        assert!(p.message.starts_with("TOML line 2: "), "{p:?}");
+        let p = parse_problem(
+            "origins: [\"https://a.example\"]\ncredentials: maybe\n",
+            PolicyFormat::Yaml,
+        );
+        assert_eq!(p.key, "credentials", "{p:?}");
+        let p = parse_problem(
+            "{\n  \"origins\": [],\n  \"max_age\": \"ten\"\n}\n",
+            PolicyFormat::Json,
+        );
+        assert_eq!(p.key, "max_age", "{p:?}");
+    }
+
+    #[test]
+    fn nested_keys_carry_their_table() {
+        let p = parse_problem(
+            "origins = []\n[dangerous]\nallow_nul_origin = true\n",
+            PolicyFormat::Toml,
+        );
+        assert_eq!(p.key, "dangerous.allow_nul_origin");
+        let p = parse_problem(
+            "origins = []\n[[route]]\npath = \"/a/\"\n[[route]]\npath = \"/b/\"\nmax_age = \"x\"\n",
+            PolicyFormat::Toml,
+        );
+        assert_eq!(p.key, "route[1].max_age");
+        let p = parse_problem(
+            "origins = []\n[[route]]\npath = \"/a/\"\n[route.dangerous]\nallow_nul_origin = true\n",
+            PolicyFormat::Toml,
+        );
+        assert_eq!(p.key, "route[0].dangerous.allow_nul_origin");
+        let p = parse_problem(
+            "origins: []\ndangerous:\n  allow_nul_origin: true\n",
+            PolicyFormat::Yaml,
+        );
+        assert_eq!(p.key, "dangerous.allow_nul_origin");
+        let p = parse_problem(
+            "origins: []\nroute:\n  - path: /a/\n    max_age: x\n",
+            PolicyFormat::Yaml,
+        );
+        assert_eq!(p.key, "route[0].max_age");
+    }
+
+    #[test]
+    fn syntax_errors_without_a_key_have_an_empty_key() {
+        let p = parse_problem("[[[\n", PolicyFormat::Toml);
+        assert_eq!(p.key, "");
+        assert!(p.message.starts_with("TOML line 1: "), "{p:?}");
+    }
+
+    #[test]
+    fn non_utf8_bytes_are_located() {
+        let bytes: &[u8] = b"origins = []\n# caf\xe9\n";
+        let err = std::str::from_utf8(std::hint::black_box(bytes)).unwrap_err();
+        let p = not_utf8(bytes, &err, PolicyFormat::Toml);
+        assert_eq!(
+            p.message,
+            "TOML line 2: byte 0xe9 is not UTF-8; policy files are UTF-8 text, so save it as UTF-8"
+        );
+    }
+
+    #[test]
+    fn deep_yaml_is_refused_before_parsing() {
+        let deep = format!("origins: {}{}", "[".repeat(20_000), "]".repeat(20_000));
+        let p = yaml_too_deep(&deep).expect("too deep");
+        assert_eq!(
+            p.message,
+            "YAML line 1: brackets nested more than 128 deep, which no policy needs; check that this is the right file"
+        );
+        assert!(
+            yaml_too_deep(&format!(
+                "a: {}{}\nb: [x]\n",
+                "[".repeat(128),
+                "]".repeat(128)
+            ))
+            .is_none()
+        );
+        // Quoted and commented brackets do not count.
+        let quoted = format!(
+            "a: \"{0}\"\nb: '{0}'' {0}'\nc: \"\\\" {0}\" # {0}\n",
+            "[".repeat(500)
+        );
+        assert!(yaml_too_deep(&quoted).is_none(), "{quoted}");
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("orgins", "origins"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("max-age", "max_age"), 1);
+    }
+}
