@@ -158,6 +158,7 @@ impl fmt::Display for Reason<'_> {
                 "origin {o} is not in origins but is the server's own origin (same-origin request)"
             ),
             Reason::MethodNotAllowed(m) => {
+                let m = Escaped(m.as_bytes());
                 write!(f, "method {m} is not allowed: add \"{m}\" to methods")
             }
             Reason::InvalidRequestMethod(v) => write!(
@@ -165,10 +166,13 @@ impl fmt::Display for Reason<'_> {
                 "Access-Control-Request-Method \"{}\" is not a single method",
                 Escaped(v)
             ),
-            Reason::HeaderNotAllowed(h) => write!(
-                f,
-                "request header {h} is not allowed: add \"{h}\" to request_headers"
-            ),
+            Reason::HeaderNotAllowed(h) => {
+                let h = Escaped(h.as_bytes());
+                write!(
+                    f,
+                    "request header {h} is not allowed: add \"{h}\" to request_headers"
+                )
+            }
             Reason::InvalidRequestHeaders(v) => write!(
                 f,
                 "Access-Control-Request-Headers element \"{}\" is not a header name",

@@ -42,6 +42,16 @@ pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
     ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
 ];
 
+/// Whether `name` is a syntactically valid header name (an RFC 9110 token).
+///
+/// ```
+/// assert!(corsica::is_header_name("X-Api-Key"));
+/// assert!(!corsica::is_header_name("x api key"));
+/// ```
+pub fn is_header_name(name: &str) -> bool {
+    crate::token::is_token(name.as_bytes())
+}
+
 /// Whether `name` (any case) is a forbidden request-header name (Fetch §2.2.2): one a script
 /// cannot set, so listing it in a policy's `request_headers` can never have an effect.
 ///

@@ -235,9 +235,8 @@ fn parse_header(line: &[u8]) -> Result<(String, Vec<u8>), String> {
             shown_bytes(line)
         ));
     }
-    // Header names and methods share one grammar: an RFC 9110 token.
     let name = match std::str::from_utf8(name) {
-        Ok(name) if corsica::is_method_token(name) => name,
+        Ok(name) if corsica::is_header_name(name) => name,
         _ => {
             return Err(format!(
                 "{} is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)",
@@ -301,7 +300,8 @@ impl Eval {
             error::eprint(&text);
         }
 
-        let applied = policy.for_path(&self.path);
+        let route = policy.route_for(&self.path);
+        let applied = route.map_or(&policy, |(_, p)| p);
         let decision = applied.decide(&self.request);
         let headers = wire_headers(&decision);
         if self.json {
@@ -312,8 +312,7 @@ impl Eval {
                 reason: decision.reason().to_string(),
             })?;
         } else {
-            let route = route_of(&policy, applied);
-            print(&human(&decision, &headers, route))?;
+            print(&human(&decision, &headers, route.map(|(path, _)| path)))?;
         }
         Ok(match decision.outcome() {
             Outcome::NotCors | Outcome::ActualAllowed | Outcome::PreflightOk => Exit::Ok,
@@ -335,14 +334,6 @@ fn wire_headers<'d>(decision: &'d Decision<'_>) -> Vec<[&'d str; 2]> {
         headers.push([corsica::VARY, vary]);
     }
     headers
-}
-
-/// The path of the `[[route]]` that `applied` is, or `None` for the top-level policy.
-fn route_of<'p>(policy: &'p Policy, applied: &Policy) -> Option<&'p str> {
-    policy
-        .routes()
-        .find(|(_, route)| std::ptr::eq(*route, applied))
-        .map(|(path, _)| path)
 }
 
 /// The decision for people: outcome, status, headers as on the wire, and the reason.

@@ -240,26 +240,25 @@ pub(crate) fn check(bytes: &[u8], format: PolicyFormat) -> Checked {
         Ok(config) => config,
         Err(e) => return invalid(parse_error::problem(&e, text)),
     };
+    let warnings_of = |warnings: &[corsica::ConfigWarning]| -> Vec<Problem> {
+        warnings
+            .iter()
+            .map(|w| Problem {
+                key: w.key.clone(),
+                value: w.value.clone(),
+                message: w.message.clone(),
+            })
+            .collect()
+    };
     match Policy::compile(&config) {
-        Ok(policy) => {
-            let warnings = policy
-                .warnings()
-                .iter()
-                .map(|w| Problem {
-                    key: w.key.clone(),
-                    value: w.value.clone(),
-                    message: w.message.clone(),
-                })
-                .collect();
-            Checked {
-                report: Report {
-                    valid: true,
-                    errors: Vec::new(),
-                    warnings,
-                },
-                policy: Some(policy),
-            }
-        }
+        Ok(policy) => Checked {
+            report: Report {
+                valid: true,
+                errors: Vec::new(),
+                warnings: warnings_of(policy.warnings()),
+            },
+            policy: Some(policy),
+        },
         Err(errors) => Checked {
             report: Report {
                 valid: false,
@@ -271,8 +270,7 @@ pub(crate) fn check(bytes: &[u8], format: PolicyFormat) -> Checked {
                         message: e.message(),
                     })
                     .collect(),
-                // The engine reports no warnings for a policy it refuses.
-                warnings: Vec::new(),
+                warnings: warnings_of(errors.warnings()),
             },
             policy: None,
         },

@@ -115,14 +115,19 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// Every problem found in a configuration (never empty).
+/// Every problem found in a configuration (never empty), and the warnings found beside them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConfigErrors(Vec<ConfigError>);
+pub struct ConfigErrors(Vec<ConfigError>, Vec<ConfigWarning>);
 
 impl ConfigErrors {
-    pub(crate) fn new(errors: Vec<ConfigError>) -> Self {
+    pub(crate) fn new(errors: Vec<ConfigError>, warnings: Vec<ConfigWarning>) -> Self {
         debug_assert!(!errors.is_empty());
-        ConfigErrors(errors)
+        ConfigErrors(errors, warnings)
+    }
+
+    /// The warnings about the same configuration (see [`Policy::warnings`](crate::Policy::warnings)).
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.1
     }
 
     /// The problems, in the order of the configuration's keys.

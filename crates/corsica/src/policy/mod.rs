@@ -113,11 +113,12 @@ impl Checker<'_> {
         });
     }
 
-    /// Deduplicates `names` (compared after `normalize`), warning about repeats.
+    /// Deduplicates `names`, warning about repeats (linear: policies may list thousands).
     fn dedupe(&mut self, key: &str, names: Vec<String>) -> Vec<String> {
+        let mut seen = std::collections::HashSet::with_capacity(names.len());
         let mut out: Vec<String> = Vec::with_capacity(names.len());
         for name in names {
-            if out.contains(&name) {
+            if !seen.insert(name.clone()) {
                 self.warn(key, &name, format!("{name:?} is listed more than once"));
             } else {
                 out.push(name);
@@ -156,7 +157,7 @@ impl Policy {
             routes.push((route.path.as_str().into(), compiled));
         }
         if !errors.is_empty() {
-            return Err(ConfigErrors::new(errors));
+            return Err(ConfigErrors::new(errors, warnings));
         }
         let mut policy = policy;
         policy.config.route = config
@@ -391,10 +392,15 @@ impl Policy {
     /// The policy for a request path: the first route whose `path` is a prefix of `path`, or
     /// this policy.
     pub fn for_path(&self, path: &str) -> &Policy {
+        self.route_for(path).map_or(self, |(_, p)| p)
+    }
+
+    /// The route applying to `path` (its prefix and policy), or `None` when this policy does.
+    pub fn route_for(&self, path: &str) -> Option<(&str, &Policy)> {
         self.routes
             .iter()
             .find(|(prefix, _)| path.starts_with(&**prefix))
-            .map_or(self, |(_, p)| p)
+            .map(|(prefix, p)| (&**prefix, p))
     }
 
     /// The routes, in order.
