@@ -5,7 +5,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use corsica::{Decision, Outcome, Policy, RawRequest};
+use corsica::{Decision, Outcome, RawRequest};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
