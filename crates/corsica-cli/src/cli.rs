@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::check::CheckArgs;
 use crate::policy::PolicyCommand;
 
 const TOP_AFTER_HELP: &str = "\
@@ -61,6 +62,8 @@ pub(crate) struct Cli {
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
+    /// See what a browser does with a fetch() to a live URL, and the fix when it is blocked.
+    Check(CheckArgs),
     /// Check a policy file, or see how a server with it answers a request.
     #[command(
         subcommand,

@@ -13,6 +13,7 @@
 //! policy, `2` usage or I/O error. A closed standard output (`corsica … | head -1`) is not an
 //! error: the command stops quietly and exits `0`.
 
+mod check;
 mod cli;
 mod error;
 mod output;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         Err(err) => return clap_exit(&err),
     };
     let result = match cli.command {
+        Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy::run(command),
     };
     match result {

@@ -87,8 +87,13 @@ pub fn load_cases() -> Vec<(String, Case)> {
     files.sort();
     let mut out = Vec::new();
     for file in files {
-        let stem = file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let stem = file
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let text =
+            std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let cases: Vec<Case> =
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         out.extend(cases.into_iter().map(|c| (stem.clone(), c)));
@@ -163,7 +168,8 @@ impl EnforcementPoint for Engine {
 
     fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
         let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
-        let server = StubServer::from_listener(listener, move |req| apply(&policy, req)).map_err(|e| e.to_string())?;
+        let server = StubServer::from_listener(listener, move |req| apply(&policy, req))
+            .map_err(|e| e.to_string())?;
         Ok(Box::new(server))
     }
 }
@@ -171,10 +177,10 @@ impl EnforcementPoint for Engine {
 /// Answers `req` as an adapter does: `decide`, then either the engine's own answer or the
 /// upstream's response with the CORS headers set and `Vary` appended.
 fn apply(policy: &Policy, req: &StubRequest) -> StubResponse {
-    let head = req
-        .headers
-        .iter()
-        .fold(RawRequest::new(req.method.clone()).scheme("http"), |r, (n, v)| r.header(n.clone(), v.clone()));
+    let head = req.headers.iter().fold(
+        RawRequest::new(req.method.clone()).scheme("http"),
+        |r, (n, v)| r.header(n.clone(), v.clone()),
+    );
     let decision = policy.decide(&head);
     let mut response = match decision.respond_status() {
         Some(status) => StubResponse::new(status),

@@ -23,12 +23,20 @@ struct World {
 }
 
 fn page_server() -> StubServer {
-    StubServer::start(|_| StubResponse::new(200).header("Content-Type", "text/html").body(PAGE)).expect("loopback page server")
+    StubServer::start(|_| {
+        StubResponse::new(200)
+            .header("Content-Type", "text/html")
+            .body(PAGE)
+    })
+    .expect("loopback page server")
 }
 
 fn run_case(world: &World, point: &dyn EnforcementPoint, case: &Case) -> Result<(), Failed> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    let api = format!("http://{}", listener.local_addr().map_err(|e| e.to_string())?);
+    let api = format!(
+        "http://{}",
+        listener.local_addr().map_err(|e| e.to_string())?
+    );
     let origins = Origins {
         page: format!("http://localhost:{}", world.page_server.addr().port()),
         other: format!("http://localhost:{}", world.other_server.addr().port()),
@@ -42,13 +50,19 @@ fn run_case(world: &World, point: &dyn EnforcementPoint, case: &Case) -> Result<
         "null" => format!("{}/", origins.page),
         origin => format!("{}/", origins.substitute(origin)),
     };
-    world.page.goto(&page_url).map_err(|e| format!("loading the page {page_url}: {e}"))?;
+    world
+        .page
+        .goto(&page_url)
+        .map_err(|e| format!("loading the page {page_url}: {e}"))?;
     let mut init = json!({
         "method": case.request.method,
         "credentials": case.request.credentials,
         "headers": case.request.headers,
     });
-    if !matches!(case.request.method.to_ascii_uppercase().as_str(), "GET" | "HEAD") {
+    if !matches!(
+        case.request.method.to_ascii_uppercase().as_str(),
+        "GET" | "HEAD"
+    ) {
         init["body"] = json!("e2e");
     }
     let url = format!("{api}{}", case.request.url);
@@ -63,18 +77,30 @@ fn run_case(world: &World, point: &dyn EnforcementPoint, case: &Case) -> Result<
     let expect = &case.expect;
     let kind = result.cors_failure.as_ref().map(|f| f.kind.clone());
     if result.ok != expect.allowed {
-        problems.push(format!("allowed: chromium {} vector {}", result.ok, expect.allowed));
+        problems.push(format!(
+            "allowed: chromium {} vector {}",
+            result.ok, expect.allowed
+        ));
     }
     if kind != expect.error {
-        problems.push(format!("error: chromium {kind:?} vector {:?}", expect.error));
+        problems.push(format!(
+            "error: chromium {kind:?} vector {:?}",
+            expect.error
+        ));
     }
     let preflighted = result.requests.iter().any(|r| r.preflight);
     if preflighted != expect.preflight {
-        problems.push(format!("preflight: chromium {preflighted} vector {}", expect.preflight));
+        problems.push(format!(
+            "preflight: chromium {preflighted} vector {}",
+            expect.preflight
+        ));
     }
     if let (true, Some(status)) = (result.ok, expect.status) {
         if result.status != status {
-            problems.push(format!("status: chromium {} vector {status}", result.status));
+            problems.push(format!(
+                "status: chromium {} vector {status}",
+                result.status
+            ));
         }
     }
     if let (true, Some(exposed)) = (result.ok, &expect.exposed) {
@@ -93,7 +119,10 @@ fn run_case(world: &World, point: &dyn EnforcementPoint, case: &Case) -> Result<
     }
     if problems.is_empty() {
         if let Some(bug) = &expect.engine_bug {
-            return Err(format!("marked engine_bug ({bug}) but Chromium now agrees: remove the marker").into());
+            return Err(format!(
+                "marked engine_bug ({bug}) but Chromium now agrees: remove the marker"
+            )
+            .into());
         }
         Ok(())
     } else {

@@ -482,7 +482,7 @@ impl Policy {
         }
         match headers {
             // Debug with `*`: list only the requested names that passed. A `*` here would let
-            // browsers that read it as covering `Authorization` through (Chromium 156 does).
+            // browsers that read it as covering `Authorization` through (Chromium 148 does).
             Err(_) if self.request_headers.any => {
                 let passed = self.passed_request_headers(request);
                 if !passed.is_empty() {

@@ -1,0 +1,1707 @@
+//! `corsica check` against real Chromium, scenario by scenario.
+//!
+//! A page on one loopback origin (a stub server serving HTML) calls `fetch()` against stub
+//! servers on other loopback origins that answer canned headers per scenario (path
+//! `/s/{scenario}/{stop}`; a preflight gets the stop's canned preflight response, anything else
+//! its canned actual response). The same scenario is then checked by `corsica check`'s own code
+//! (`src/check/live`, compiled in here and called in-process) against the same servers, and, for
+//! every 25th scenario, by the real `corsica` binary too.
+//!
+//! For every scenario these must agree, or the trial fails and prints the scenario:
+//! - the verdict (`fetch()` resolved ⇔ allowed) and the error kind (Chromium's
+//!   `Network.loadingFailed.corsErrorStatus.corsError`, or a net error for both);
+//! - the failed parameter Chromium reports (the offending value, method or header name);
+//! - the console line, when Chromium printed an "Access to fetch at …" line;
+//! - the headers the script can read, when allowed;
+//! - the requests the servers saw: method, path, `Origin`, `Access-Control-Request-Method`,
+//!   `Access-Control-Request-Headers`, in order (so preflights are sent exactly when Chromium
+//!   sends them, with the same headers).
+//!
+//! Where Chromium deviates from the Fetch Standard and corsica follows Chromium, nothing needs
+//! saying; where corsica does not (Chromium deviating from the Fetch Standard, or doing what it
+//! leaves open), the difference is an explicit, documented expectation that must match exactly
+//! (see [`DEVIATIONS`]), never a silent skip.
+//!
+//! Scenarios: [`GENERATED`] from a seeded generator (seed [`SEED`], printed; override with
+//! `CORSICA_CHECK_SEED`), plus explicit redirect scenarios. Chromium must be installed: without it
+//! the run fails with the command that installs it.
+
+#[path = "../src/check/live/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod live;
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use corsica::Origin;
+use corsica::browser::{BrowserRequest, CredentialsMode, PreflightResult, ResponseHead};
+use corsica_harness::{Chromium, FetchResult, Page, StubRequest, StubResponse, StubServer};
+use libtest_mimic::{Arguments, Failed, Trial};
+use serde_json::{Value, json};
+
+/// The generator's seed.
+const SEED: u64 = 0xC025_1CA0_2026_0003;
+/// How many generated scenarios.
+const GENERATED: usize = 540;
+/// Every how many scenarios the real binary is run too.
+const BINARY_EVERY: usize = 25;
+
+const HTML: &str = "<!doctype html><title>corsica check vs chromium</title><p>page";
+
+/// Which stub server a stop is served by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Srv {
+    /// The page's own origin.
+    Page,
+    /// The API, cross-origin.
+    Api,
+    /// A third origin (`localhost` instead of `127.0.0.1`).
+    Third,
+}
+
+/// A canned response.
+#[derive(Clone, Debug, Default)]
+struct Canned {
+    status: u16,
+    headers: Vec<(String, Vec<u8>)>,
+}
+
+impl Canned {
+    fn new(status: u16) -> Self {
+        Canned {
+            status,
+            headers: Vec::new(),
+        }
+    }
+
+    fn h(mut self, name: &str, value: impl Into<Vec<u8>>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    fn describe(&self) -> String {
+        let mut s = self.status.to_string();
+        for (n, v) in &self.headers {
+            let _ = write!(s, " | {n}: {}", escape(v));
+        }
+        s
+    }
+}
+
+/// One URL of a scenario: what its server answers to a preflight and to the request.
+#[derive(Clone, Debug)]
+struct Stop {
+    server: Srv,
+    preflight: Canned,
+    actual: Canned,
+}
+
+#[derive(Clone, Debug)]
+struct Scenario {
+    id: usize,
+    title: String,
+    method: String,
+    headers: Vec<(String, String)>,
+    credentials: Option<&'static str>,
+    body: Option<String>,
+    /// The request goes to `stops[0]`; redirects in it point at later stops.
+    stops: Vec<Stop>,
+}
+
+impl Scenario {
+    fn path(&self, stop: usize) -> String {
+        format!("/s/{}/{stop}", self.id)
+    }
+
+    fn describe(&self, urls: &Urls) -> String {
+        let mut s = format!(
+            "scenario {} ({}): fetch({:?}, {{method: {:?}",
+            self.id,
+            self.title,
+            urls.url(self.stops[0].server, &self.path(0)),
+            self.method
+        );
+        if !self.headers.is_empty() {
+            let _ = write!(s, ", headers: {:?}", self.headers);
+        }
+        if let Some(c) = self.credentials {
+            let _ = write!(s, ", credentials: {c:?}");
+        }
+        if let Some(b) = &self.body {
+            let _ = write!(s, ", body: {b:?}");
+        }
+        s.push_str("})");
+        for (i, stop) in self.stops.iter().enumerate() {
+            let _ = write!(
+                s,
+                "\n  stop {i} on {:?}:\n    preflight → {}\n    actual    → {}",
+                stop.server,
+                stop.preflight.describe(),
+                stop.actual.describe()
+            );
+        }
+        s
+    }
+}
+
+fn escape(bytes: &[u8]) -> String {
+    let mut s = String::new();
+    for &b in bytes {
+        if (0x20..0x7f).contains(&b) {
+            s.push(char::from(b));
+        } else {
+            let _ = write!(s, "\\x{b:02x}");
+        }
+    }
+    s
+}
+
+/// The three servers' origins.
+#[derive(Clone, Debug)]
+struct Urls {
+    page: String,
+    api: String,
+    third: String,
+}
+
+impl Urls {
+    fn origin(&self, srv: Srv) -> &str {
+        match srv {
+            Srv::Page => &self.page,
+            Srv::Api => &self.api,
+            Srv::Third => &self.third,
+        }
+    }
+
+    fn url(&self, srv: Srv, path: &str) -> String {
+        format!("{}{path}", self.origin(srv))
+    }
+}
+
+/// SplitMix64: small, seedable, good enough to spread choices.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn chance(&mut self, percent: u64) -> bool {
+        self.next() % 100 < percent
+    }
+
+    /// Picks from `(weight, value)` pairs.
+    fn weighted<T: Clone>(&mut self, items: &[(u32, T)]) -> T {
+        let total: u32 = items.iter().map(|(w, _)| w).sum();
+        let mut n = (self.next() % u64::from(total)) as u32;
+        for (w, v) in items {
+            if n < *w {
+                return v.clone();
+            }
+            n -= w;
+        }
+        items[items.len() - 1].1.clone()
+    }
+
+    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())].clone()
+    }
+}
+
+/// `Access-Control-Allow-Origin` lines for `origin` (the page's, as it must be echoed).
+fn acao_lines(rng: &mut Rng, origin: &str, good_bias: u32) -> Vec<Vec<u8>> {
+    let upper = origin.replacen("http://", "HTTP://", 1);
+    let choice = rng.weighted(&[
+        (good_bias, 0),
+        (good_bias / 2 + 1, 1),
+        (1, 2),
+        (1, 3),
+        (1, 4),
+        (1, 5),
+        (1, 6),
+        (1, 7),
+        (1, 8),
+        (1, 9),
+        (1, 10),
+        (2, 11),
+        (1, 12),
+        (1, 13),
+        (1, 14),
+        (1, 15),
+        (1, 16),
+    ]);
+    let o = origin.as_bytes().to_vec();
+    match choice {
+        0 => vec![o],
+        1 => vec![b"*".to_vec()],
+        2 => vec![b"http://127.0.0.1:1".to_vec()],
+        3 => vec![o.clone(), o],
+        4 => vec![b"*".to_vec(), o],
+        5 => vec![format!("   {origin}  ").into_bytes()],
+        6 => vec![format!("\t{origin}\t").into_bytes()],
+        7 => vec![b"null".to_vec()],
+        8 => vec![format!("{origin}/").into_bytes()],
+        9 => vec![upper.into_bytes()],
+        10 => vec![Vec::new()],
+        11 => Vec::new(),
+        12 => vec![format!("{origin}, http://other.example").into_bytes()],
+        13 => vec![format!("\x0b{origin}").into_bytes()],
+        14 => vec![format!("{origin}\x0c").into_bytes()],
+        15 => vec![b"* ".to_vec()],
+        _ => vec![format!("{origin} *").into_bytes()],
+    }
+}
+
+fn acac_lines(rng: &mut Rng, include: bool) -> Vec<Vec<u8>> {
+    let good = if include { 6 } else { 2 };
+    rng.weighted(&[
+        (4, Vec::new()),
+        (good, vec![b"true".to_vec()]),
+        (1, vec![b"True".to_vec()]),
+        (1, vec![b"true, true".to_vec()]),
+        (1, vec![b"true".to_vec(), b"true".to_vec()]),
+        (1, vec![b"  true ".to_vec()]),
+        (1, vec![b"false".to_vec()]),
+        (1, vec![Vec::new()]),
+    ])
+}
+
+fn unsafe_names(headers: &[(String, String)]) -> Vec<String> {
+    // Only for making plausible allow lists; the verdict is never computed here.
+    let mut names: Vec<String> = headers
+        .iter()
+        .map(|(n, _)| n.to_ascii_lowercase())
+        .filter(|n| n != "cookie")
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn acam_lines(rng: &mut Rng, method: &str) -> Vec<Vec<u8>> {
+    let m = method.to_string();
+    let lines: Vec<String> = rng.weighted(&[
+        (3, Vec::new()),
+        (6, vec![m.clone()]),
+        (3, vec!["*".to_string()]),
+        (2, vec!["GET, POST".to_string()]),
+        (2, vec![m.to_ascii_uppercase()]),
+        (1, vec![m.to_ascii_lowercase()]),
+        (1, vec![format!(",, {m},")]),
+        (1, vec![format!("{m} PUT")]),
+        (1, vec![format!("GET, {m}"), "DELETE".to_string()]),
+        (1, vec!["\"PUT\"".to_string()]),
+        (1, vec![format!("GET,{m},@")]),
+        (1, vec![format!("*, {m}")]),
+    ]);
+    lines.into_iter().map(String::into_bytes).collect()
+}
+
+fn acah_lines(rng: &mut Rng, headers: &[(String, String)]) -> Vec<Vec<u8>> {
+    let names = unsafe_names(headers);
+    let all = names.join(", ");
+    let first = names.first().cloned().unwrap_or_default();
+    let lines: Vec<String> = rng.weighted(&[
+        (3, Vec::new()),
+        (6, vec![all.clone()]),
+        (3, vec!["*".to_string()]),
+        (1, vec![first]),
+        (1, vec![all.to_ascii_uppercase()]),
+        (1, vec![format!(",{all},")]),
+        (1, vec!["x y".to_string()]),
+        (1, vec!["*, authorization".to_string()]),
+        (1, vec!["authorization".to_string(), all.clone()]),
+        (1, vec![format!("{all}, x-\u{e9}")]),
+    ]);
+    lines.into_iter().map(String::into_bytes).collect()
+}
+
+const LONG: &str = "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz0123";
+
+fn request_header(rng: &mut Rng) -> (String, String) {
+    let (name, values): (&str, Vec<String>) = rng.weighted(&[
+        (
+            5,
+            (
+                "Content-Type",
+                vec![
+                    "text/plain".into(),
+                    "application/x-www-form-urlencoded".into(),
+                    "multipart/form-data; boundary=x".into(),
+                    "text/plain;charset=UTF-8".into(),
+                    "application/json".into(),
+                    "text/html".into(),
+                    "TEXT/PLAIN".into(),
+                    "text/plain; charset=\"utf-8\"".into(),
+                    "text/plain, application/json".into(),
+                    "text/plain;".into(),
+                ],
+            ),
+        ),
+        (
+            3,
+            (
+                "Accept",
+                vec![
+                    "*/*".into(),
+                    "application/json".into(),
+                    format!("text/{LONG}"),
+                    "a\"b".into(),
+                    "text/html, application/xhtml+xml".into(),
+                ],
+            ),
+        ),
+        (
+            2,
+            (
+                "Accept-Language",
+                vec![
+                    "en-US".into(),
+                    "de-DE,de;q=0.9".into(),
+                    "en@US".into(),
+                    "fr*".into(),
+                ],
+            ),
+        ),
+        (
+            1,
+            (
+                "Content-Language",
+                vec!["en".into(), "en-US, de".into(), "en_US".into()],
+            ),
+        ),
+        (
+            2,
+            (
+                "Range",
+                vec![
+                    "bytes=0-".into(),
+                    "bytes=0-99".into(),
+                    "bytes=5-1".into(),
+                    "bytes=0-1,2-3".into(),
+                    "items=0-9".into(),
+                    "bytes=-5".into(),
+                ],
+            ),
+        ),
+        (3, ("X-Api-Key", vec!["k1".into(), String::new()])),
+        (1, ("X-Requested-With", vec!["XMLHttpRequest".into()])),
+        (1, ("x-Custom-Header", vec!["v".into()])),
+        (2, ("Authorization", vec!["Bearer t".into()])),
+        (1, ("X-Long", vec![LONG.repeat(2)])),
+        (1, ("Cookie", vec!["a=b".into()])),
+    ]);
+    (name.to_string(), rng.pick(&values))
+}
+
+fn generate(rng: &mut Rng, id: usize, urls: &Urls) -> Scenario {
+    let method = rng.weighted(&[
+        (5, "GET"),
+        (1, "HEAD"),
+        (4, "POST"),
+        (1, "get"),
+        (1, "post"),
+        (3, "PUT"),
+        (2, "DELETE"),
+        (2, "PATCH"),
+        (1, "patch"),
+        (1, "CHICKEN"),
+        (1, "options"),
+    ]);
+    let count = rng.weighted(&[(5, 0usize), (5, 1), (3, 2), (1, 3)]);
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for _ in 0..count {
+        let (n, v) = request_header(rng);
+        if !headers.iter().any(|(m, _)| m.eq_ignore_ascii_case(&n)) {
+            headers.push((n, v));
+        }
+    }
+    let credentials = rng.weighted(&[
+        (2, None),
+        (2, Some("omit")),
+        (1, Some("same-origin")),
+        (3, Some("include")),
+    ]);
+    let include = credentials == Some("include");
+    let upper = method.to_ascii_uppercase();
+    let body =
+        (!matches!(upper.as_str(), "GET" | "HEAD") && rng.chance(50)).then(|| "data".to_string());
+    let page = urls.page.clone();
+
+    let mut preflight = Canned::new(rng.weighted(&[
+        (8, 204),
+        (6, 200),
+        (1, 299),
+        (1, 301),
+        (1, 400),
+        (1, 404),
+        (1, 500),
+    ]));
+    if preflight.status == 301 && rng.chance(50) {
+        preflight = preflight.h("Location", urls.url(Srv::Api, "/elsewhere").into_bytes());
+    }
+    for line in acao_lines(rng, &page, 14) {
+        preflight = preflight.h("Access-Control-Allow-Origin", line);
+    }
+    for line in acac_lines(rng, include) {
+        preflight = preflight.h("Access-Control-Allow-Credentials", line);
+    }
+    let normalized = if ["delete", "get", "head", "options", "post", "put"]
+        .contains(&method.to_ascii_lowercase().as_str())
+    {
+        upper
+    } else {
+        method.to_string()
+    };
+    for line in acam_lines(rng, &normalized) {
+        preflight = preflight.h("Access-Control-Allow-Methods", line);
+    }
+    for line in acah_lines(rng, &headers) {
+        preflight = preflight.h("Access-Control-Allow-Headers", line);
+    }
+    let max_age: Option<&str> = rng.weighted(&[
+        (4, None),
+        (1, Some("0")),
+        (1, Some("600")),
+        (1, Some("-1")),
+        (1, Some("abc")),
+        (1, Some("86400")),
+    ]);
+    if let Some(m) = max_age {
+        preflight = preflight.h("Access-Control-Max-Age", m);
+    }
+
+    let mut actual = Canned::new(rng.weighted(&[(8, 200), (1, 201), (1, 204), (1, 404), (1, 500)]));
+    for line in acao_lines(rng, &page, 10) {
+        actual = actual.h("Access-Control-Allow-Origin", line);
+    }
+    for line in acac_lines(rng, include) {
+        actual = actual.h("Access-Control-Allow-Credentials", line);
+    }
+    let expose: Option<&str> = rng.weighted(&[
+        (4, None),
+        (2, Some("X-Exposed")),
+        (2, Some("*")),
+        (1, Some("x-exposed, x-other")),
+        (1, Some("x exposed")),
+        (1, Some("Content-Type,,X-Other")),
+        (1, Some("set-cookie, x-other")),
+    ]);
+    if let Some(e) = expose {
+        actual = actual.h("Access-Control-Expose-Headers", e);
+    }
+    actual = actual
+        .h("Content-Type", "text/plain")
+        .h("X-Exposed", "1")
+        .h("X-Other", "2");
+    if rng.chance(30) {
+        actual = actual.h("Set-Cookie", "a=b").h("Cache-Control", "no-store");
+    }
+    Scenario {
+        id,
+        title: format!("generated #{id}"),
+        method: method.to_string(),
+        headers,
+        credentials,
+        body,
+        stops: vec![Stop {
+            server: Srv::Api,
+            preflight,
+            actual,
+        }],
+    }
+}
+
+/// A preflight response that lets anything through (for `origin`).
+fn open_preflight(origin: &str) -> Canned {
+    Canned::new(204)
+        .h("Access-Control-Allow-Origin", origin)
+        .h("Access-Control-Allow-Credentials", "true")
+        .h(
+            "Access-Control-Allow-Methods",
+            "GET, POST, PUT, DELETE, PATCH",
+        )
+        .h("Access-Control-Allow-Headers", "content-type, x-api-key")
+}
+
+fn acao_for(kind: &str, page: &str) -> Option<String> {
+    match kind {
+        "exact" => Some(page.to_string()),
+        "star" => Some("*".to_string()),
+        "null" => Some("null".to_string()),
+        _ => None,
+    }
+}
+
+/// Redirect scenarios: every redirect status, to the same origin, a third origin and the page's
+/// own origin, with the CORS headers on the hop and at the end varied; userinfo in Location;
+/// preflights before and after; too many redirects; bad locations.
+fn redirects(first_id: usize, urls: &Urls) -> Vec<Scenario> {
+    let page = urls.page.clone();
+    let mut out = Vec::new();
+    let mut next_id = first_id;
+    let mut push = |out: &mut Vec<Scenario>,
+                    title: String,
+                    method: &str,
+                    headers: Vec<(String, String)>,
+                    credentials: Option<&'static str>,
+                    body: Option<String>,
+                    stops: Vec<Stop>| {
+        out.push(Scenario {
+            id: next_id,
+            title,
+            method: method.to_string(),
+            headers,
+            credentials,
+            body,
+            stops,
+        });
+        next_id += 1;
+    };
+    let location = |id: usize, srv: Srv, stop: usize| urls.url(srv, &format!("/s/{id}/{stop}"));
+    for code in [301u16, 302, 303, 307, 308] {
+        for target in [Srv::Api, Srv::Third, Srv::Page] {
+            for hop in ["exact", "star", "none"] {
+                for end in ["exact", "star", "null"] {
+                    let id = first_id + out.len();
+                    let mut first = Canned::new(code).h("Location", location(id, target, 1));
+                    if let Some(v) = acao_for(hop, &page) {
+                        first = first.h("Access-Control-Allow-Origin", v);
+                    }
+                    let mut last = Canned::new(200).h("Content-Type", "text/plain");
+                    if let Some(v) = acao_for(end, &page) {
+                        last = last.h("Access-Control-Allow-Origin", v);
+                    }
+                    push(
+                        &mut out,
+                        format!("redirect {code} Api→{target:?} hop ACAO {hop}, final ACAO {end}"),
+                        "GET",
+                        Vec::new(),
+                        None,
+                        None,
+                        vec![
+                            Stop {
+                                server: Srv::Api,
+                                preflight: open_preflight(&page),
+                                actual: first,
+                            },
+                            Stop {
+                                server: target,
+                                preflight: open_preflight(&page),
+                                actual: last,
+                            },
+                        ],
+                    );
+                }
+            }
+        }
+        // A POST with a body: 301/302/303 turn it into a GET, 307/308 keep it.
+        for target in [Srv::Api, Srv::Third] {
+            let id = first_id + out.len();
+            push(
+                &mut out,
+                format!("redirect {code} of a POST Api→{target:?}"),
+                "POST",
+                vec![("Content-Type".into(), "text/plain".into())],
+                None,
+                Some("data".into()),
+                vec![
+                    Stop {
+                        server: Srv::Api,
+                        preflight: open_preflight(&page),
+                        actual: Canned::new(code)
+                            .h("Location", location(id, target, 1))
+                            .h("Access-Control-Allow-Origin", "*"),
+                    },
+                    Stop {
+                        server: target,
+                        preflight: open_preflight("*"),
+                        actual: Canned::new(200).h("Access-Control-Allow-Origin", "*"),
+                    },
+                ],
+            );
+        }
+        // A preflighted PUT with a header: a new preflight at the new URL, from a tainted
+        // origin when the redirect goes to a third origin.
+        for (target, second_origin, title) in [
+            (
+                Srv::Api,
+                page.as_str(),
+                "same origin, preflight allows the page",
+            ),
+            (Srv::Third, "null", "third origin, preflight allows null"),
+            (
+                Srv::Third,
+                page.as_str(),
+                "third origin, preflight allows only the page",
+            ),
+            (Srv::Third, "*", "third origin, preflight allows *"),
+        ] {
+            let id = first_id + out.len();
+            let second = Canned::new(204)
+                .h("Access-Control-Allow-Origin", second_origin)
+                .h("Access-Control-Allow-Methods", "PUT")
+                .h("Access-Control-Allow-Headers", "x-api-key");
+            push(
+                &mut out,
+                format!("redirect {code} of a preflighted PUT Api→{target:?}: {title}"),
+                "PUT",
+                vec![("X-Api-Key".into(), "k".into())],
+                None,
+                None,
+                vec![
+                    Stop {
+                        server: Srv::Api,
+                        preflight: Canned::new(204)
+                            .h("Access-Control-Allow-Origin", page.as_str())
+                            .h("Access-Control-Allow-Methods", "PUT")
+                            .h("Access-Control-Allow-Headers", "x-api-key"),
+                        actual: Canned::new(code)
+                            .h("Location", location(id, target, 1))
+                            .h("Access-Control-Allow-Origin", page.as_str()),
+                    },
+                    Stop {
+                        server: target,
+                        preflight: second,
+                        actual: Canned::new(200).h("Access-Control-Allow-Origin", "*"),
+                    },
+                ],
+            );
+        }
+        // The preflight itself redirected.
+        let id = first_id + out.len();
+        push(
+            &mut out,
+            format!("preflight answered with {code}"),
+            "DELETE",
+            Vec::new(),
+            None,
+            None,
+            vec![Stop {
+                server: Srv::Api,
+                preflight: Canned::new(code)
+                    .h("Location", location(id, Srv::Api, 0))
+                    .h("Access-Control-Allow-Origin", "*")
+                    .h("Access-Control-Allow-Methods", "DELETE"),
+                actual: Canned::new(200).h("Access-Control-Allow-Origin", "*"),
+            }],
+        );
+    }
+    // Userinfo in Location.
+    for userinfo in ["user:pass@", "user:@", ":pass@", ":@", "@"] {
+        for target in [Srv::Api, Srv::Third, Srv::Page] {
+            let id = first_id + out.len();
+            let url = location(id, target, 1).replacen("http://", &format!("http://{userinfo}"), 1);
+            push(
+                &mut out,
+                format!("redirect to a Location with userinfo {userinfo:?} Api→{target:?}"),
+                "GET",
+                Vec::new(),
+                None,
+                None,
+                vec![
+                    Stop {
+                        server: Srv::Api,
+                        preflight: open_preflight(&page),
+                        actual: Canned::new(302)
+                            .h("Location", url)
+                            .h("Access-Control-Allow-Origin", "*"),
+                    },
+                    Stop {
+                        server: target,
+                        preflight: open_preflight(&page),
+                        actual: Canned::new(200).h("Access-Control-Allow-Origin", "*"),
+                    },
+                ],
+            );
+        }
+    }
+    // Starting on the page's own origin, then cross-origin: not tainted, so the API must echo
+    // the page's origin; and Api → Page → Api.
+    for end in ["exact", "star", "null", "none"] {
+        let id = first_id + out.len();
+        let mut last = Canned::new(200);
+        if let Some(v) = acao_for(end, &page) {
+            last = last.h("Access-Control-Allow-Origin", v);
+        }
+        push(
+            &mut out,
+            format!("redirect Page→Api, final ACAO {end}"),
+            "GET",
+            Vec::new(),
+            Some("include"),
+            None,
+            vec![
+                Stop {
+                    server: Srv::Page,
+                    preflight: open_preflight(&page),
+                    actual: Canned::new(302).h("Location", location(id, Srv::Api, 1)),
+                },
+                Stop {
+                    server: Srv::Api,
+                    preflight: open_preflight(&page),
+                    actual: last.h("Access-Control-Allow-Credentials", "true"),
+                },
+            ],
+        );
+        let id = first_id + out.len();
+        let mut last = Canned::new(200);
+        if let Some(v) = acao_for(end, &page) {
+            last = last.h("Access-Control-Allow-Origin", v);
+        }
+        push(
+            &mut out,
+            format!("redirect Api→Page→Api, final ACAO {end}"),
+            "GET",
+            Vec::new(),
+            None,
+            None,
+            vec![
+                Stop {
+                    server: Srv::Api,
+                    preflight: open_preflight(&page),
+                    actual: Canned::new(307)
+                        .h("Location", location(id, Srv::Page, 1))
+                        .h("Access-Control-Allow-Origin", "*"),
+                },
+                Stop {
+                    server: Srv::Page,
+                    preflight: open_preflight(&page),
+                    actual: Canned::new(307)
+                        .h("Location", location(id, Srv::Api, 2))
+                        .h("Access-Control-Allow-Origin", "*"),
+                },
+                Stop {
+                    server: Srv::Api,
+                    preflight: open_preflight(&page),
+                    actual: last,
+                },
+            ],
+        );
+    }
+    // Relative Location, 301 without Location, too many redirects, bad locations.
+    let id = first_id + out.len();
+    push(
+        &mut out,
+        "redirect with a relative Location".into(),
+        "GET",
+        Vec::new(),
+        None,
+        None,
+        vec![
+            Stop {
+                server: Srv::Api,
+                preflight: open_preflight(&page),
+                actual: Canned::new(302)
+                    .h("Location", format!("/s/{id}/1"))
+                    .h("Access-Control-Allow-Origin", "*"),
+            },
+            Stop {
+                server: Srv::Api,
+                preflight: open_preflight(&page),
+                actual: Canned::new(200).h("Access-Control-Allow-Origin", page.as_str()),
+            },
+        ],
+    );
+    push(
+        &mut out,
+        "301 without Location is the final response".into(),
+        "GET",
+        Vec::new(),
+        None,
+        None,
+        vec![Stop {
+            server: Srv::Api,
+            preflight: open_preflight(&page),
+            actual: Canned::new(301).h("Access-Control-Allow-Origin", "*"),
+        }],
+    );
+    for hops in [20usize, 21] {
+        let id = first_id + out.len();
+        let mut stops = Vec::new();
+        for i in 0..hops {
+            stops.push(Stop {
+                server: Srv::Api,
+                preflight: open_preflight(&page),
+                actual: Canned::new(302)
+                    .h("Location", location(id, Srv::Api, i + 1))
+                    .h("Access-Control-Allow-Origin", "*"),
+            });
+        }
+        stops.push(Stop {
+            server: Srv::Api,
+            preflight: open_preflight(&page),
+            actual: Canned::new(200).h("Access-Control-Allow-Origin", "*"),
+        });
+        push(
+            &mut out,
+            format!("{hops} redirects"),
+            "GET",
+            Vec::new(),
+            None,
+            None,
+            stops,
+        );
+    }
+    for (title, loc, acao) in [
+        ("redirect to ftp:", "ftp://127.0.0.1/x", "*"),
+        ("redirect to data:", "data:text/plain,hi", "*"),
+        ("redirect to an invalid URL", "http://[bad/", "*"),
+        ("redirect to ftp: without ACAO", "ftp://127.0.0.1/x", ""),
+    ] {
+        let mut first = Canned::new(302).h("Location", loc);
+        if !acao.is_empty() {
+            first = first.h("Access-Control-Allow-Origin", acao);
+        }
+        push(
+            &mut out,
+            title.into(),
+            "GET",
+            Vec::new(),
+            None,
+            None,
+            vec![Stop {
+                server: Srv::Api,
+                preflight: open_preflight(&page),
+                actual: first,
+            }],
+        );
+    }
+    out
+}
+
+/// What the HTTP/1 parser keeps: SP and HT around values are stripped, VT, FF and bytes above
+/// 0x7F are not; obs-folded lines are joined; a name with spaces before the colon is trimmed.
+/// The stub writes these bytes exactly.
+fn wire_bytes(first_id: usize, urls: &Urls) -> Vec<Scenario> {
+    let page = urls.page.clone();
+    let (host_port, port) = page
+        .trim_start_matches("http://")
+        .rsplit_once(':')
+        .map_or((String::new(), String::new()), |(h, p)| {
+            (format!("http://{h}:"), p.to_string())
+        });
+    let acao = |v: Vec<u8>| Canned::new(200).h("Access-Control-Allow-Origin", v);
+    let cases: Vec<(&str, Option<&'static str>, Canned)> = vec![
+        (
+            "ACAO VT before",
+            None,
+            acao(format!("\x0b{page}").into_bytes()),
+        ),
+        (
+            "ACAO FF after",
+            None,
+            acao(format!("{page}\x0c").into_bytes()),
+        ),
+        ("ACAO VT star", None, acao(b"*\x0b".to_vec())),
+        ("ACAO FF star", None, acao(b"\x0c*".to_vec())),
+        (
+            "ACAO tabs and spaces",
+            None,
+            acao(format!(" \t {page} \t ").into_bytes()),
+        ),
+        (
+            "ACAO byte 0xff",
+            None,
+            acao([page.as_bytes(), b"\xff"].concat()),
+        ),
+        (
+            "ACAO UTF-8 e-acute",
+            None,
+            acao(format!("{page}\u{e9}").into_bytes()),
+        ),
+        (
+            "ACAO obs-fold empty continuation",
+            None,
+            acao(format!("{page}\r\n   ").into_bytes()),
+        ),
+        (
+            "ACAO obs-fold splits the value",
+            None,
+            acao(format!("{host_port}\r\n {port}").into_bytes()),
+        ),
+        (
+            "ACAO name with a space before the colon",
+            None,
+            Canned::new(200).h("Access-Control-Allow-Origin ", page.clone()),
+        ),
+        (
+            "ACAO after a line without a colon",
+            None,
+            Canned::new(200)
+                .h("X-A", b"1\r\nno colon here".to_vec())
+                .h("Access-Control-Allow-Origin", page.clone()),
+        ),
+        (
+            "ACAO empty then star",
+            None,
+            Canned::new(200)
+                .h("Access-Control-Allow-Origin", "")
+                .h("Access-Control-Allow-Origin", "*"),
+        ),
+        (
+            "ACAC VT with credentials",
+            Some("include"),
+            acao(page.clone().into_bytes())
+                .h("Access-Control-Allow-Credentials", b"true\x0b".to_vec()),
+        ),
+        (
+            "ACAC lower and upper-case names",
+            Some("include"),
+            acao(page.clone().into_bytes())
+                .h("access-control-allow-credentials", "true")
+                .h("ACCESS-CONTROL-ALLOW-CREDENTIALS", "true"),
+        ),
+        (
+            "Expose-Headers VT element",
+            None,
+            acao(b"*".to_vec())
+                .h("Access-Control-Expose-Headers", b"x-a\x0b".to_vec())
+                .h("X-A", "1"),
+        ),
+        (
+            "Expose-Headers folded",
+            None,
+            acao(b"*".to_vec())
+                .h("Access-Control-Expose-Headers", b"x-a,\r\n x-b".to_vec())
+                .h("X-A", "1")
+                .h("X-B", "2"),
+        ),
+    ];
+    cases
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, credentials, actual))| Scenario {
+            id: first_id + i,
+            title: format!("wire bytes: {title}"),
+            method: "GET".into(),
+            headers: Vec::new(),
+            credentials,
+            body: None,
+            stops: vec![Stop {
+                server: Srv::Api,
+                preflight: open_preflight(&page),
+                actual,
+            }],
+        })
+        .collect()
+}
+
+/// Several refused request headers: which one Chromium names (its `failed_parameter`).
+fn header_order(first_id: usize, urls: &Urls) -> Vec<Scenario> {
+    let page = urls.page.as_str();
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("X-Zeta", "1"), ("X-Alpha", "1")], ""),
+        (
+            &[("X-Beta", "1"), ("X-Gamma", "1"), ("X-Alpha", "1")],
+            "x-beta",
+        ),
+        (&[("x-b", "1"), ("X-A", "1")], "x-c"),
+        (
+            &[("X-Api-Key", "1"), ("Content-Type", "application/json")],
+            "x-other",
+        ),
+        (
+            &[
+                ("X-Api-Key", "1"),
+                ("Authorization", "t"),
+                ("Accept", "a\"b"),
+            ],
+            "accept",
+        ),
+    ];
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, (headers, acah))| Scenario {
+            id: first_id + i,
+            title: format!("header order {i}: several refused headers"),
+            method: "GET".into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            credentials: None,
+            body: None,
+            stops: vec![Stop {
+                server: Srv::Api,
+                preflight: Canned::new(204)
+                    .h("Access-Control-Allow-Origin", page)
+                    .h("Access-Control-Allow-Headers", *acah),
+                actual: Canned::new(200).h("Access-Control-Allow-Origin", page),
+            }],
+        })
+        .collect()
+}
+
+/// Everything known about one scenario's run, for [`DEVIATIONS`].
+struct Observed<'a> {
+    scenario: &'a Scenario,
+    report: &'a live::Report,
+    chromium: &'a Outcome,
+    corsica: &'a Outcome,
+    chromium_seen: &'a [Seen],
+    corsica_seen: &'a [Seen],
+}
+
+/// A documented difference between Chromium and corsica. A disagreement passes only when one
+/// of these recognizes it exactly; anything else fails the scenario.
+struct Deviation {
+    name: &'static str,
+    /// Whether the disagreement is exactly this one.
+    matches: fn(&Observed<'_>) -> bool,
+}
+
+/// The documented differences.
+///
+/// 1. `authorization-under-wildcard` — **Chromium deviates from the Fetch Standard.** Fetch
+///    ("CORS-preflight fetch" step 7.6, "CORS non-wildcard request-header name") says
+///    `Access-Control-Allow-Headers: *` never covers `Authorization`; the engine does what the
+///    spec says and refuses. Chromium 148 lets it through (it only logs a deprecation warning;
+///    enforcement was planned for M116 and postponed, chromestatus feature 5742041264816128),
+///    and Firefox does too. Recognized only when corsica's refusal names `authorization`, the
+///    preflight listed `*` without `authorization` and without credentials, Chromium got past
+///    that preflight (corsica's requests are a prefix of Chromium's), and Chromium's verdict is
+///    exactly the engine's verdict for the same responses with `Authorization` covered.
+/// 2. `refused-header-order` — **not specified.** When several request headers are refused,
+///    Chromium names the first in the iteration order of its internal header map, which is
+///    neither the script's order nor sorted (`X-Zeta, X-Alpha` → `x-zeta`; `X-Beta, X-Gamma,
+///    X-Alpha` with `x-beta` allowed → `x-alpha`); the engine names the first in the script's
+///    order. Recognized only when both name a header that really is refused, and everything
+///    else (verdict, kind, requests, console text but for the name) agrees.
+/// 3. `redirect-to-non-cors-scheme` — **Chromium deviates from the Fetch Standard.** A
+///    redirect to a scheme outside Chromium's CORS-enabled list (`ftp:`) is, per Fetch
+///    ("HTTP-redirect fetch" step 6), a network error; the engine reports that
+///    (`ERR_UNSAFE_REDIRECT`, as Chromium does for `data:`). Chromium 148 reports the CORS error
+///    `CorsDisabledScheme` instead. Same verdict; recognized only for such a Location.
+const DEVIATIONS: &[Deviation] = &[
+    Deviation {
+        name: "authorization-under-wildcard (Chromium deviates from Fetch)",
+        matches: authorization_under_wildcard,
+    },
+    Deviation {
+        name: "refused-header-order (unspecified: Chromium's internal map order)",
+        matches: refused_header_order,
+    },
+    Deviation {
+        name: "redirect-to-non-cors-scheme (Chromium deviates from Fetch)",
+        matches: redirect_to_non_cors_scheme,
+    },
+];
+
+fn head_of(c: &Canned) -> ResponseHead {
+    c.headers
+        .iter()
+        .fold(ResponseHead::new(c.status), |h, (n, v)| {
+            h.header(n.clone(), v.clone())
+        })
+}
+
+/// The request headers the last preflight refused, lower-case.
+fn refused_headers(o: &Observed<'_>) -> Vec<String> {
+    let Some(step) = o.report.steps.iter().rev().find(|s| s.preflight) else {
+        return Vec::new();
+    };
+    let Ok(result) = PreflightResult::parse(&step.head, step.request.credentials()) else {
+        return Vec::new();
+    };
+    step.request
+        .cors_unsafe_header_names()
+        .into_iter()
+        .filter(|n| !result.headers.contains(n))
+        .collect()
+}
+
+fn authorization_under_wildcard(o: &Observed<'_>) -> bool {
+    let s = o.scenario;
+    if o.corsica.kind.as_deref() != Some("HeaderDisallowedByPreflightResponse")
+        || o.corsica.parameter.as_deref() != Some("authorization")
+        || s.credentials == Some("include")
+        || s.stops.len() != 1
+        || !o.chromium_seen.starts_with(o.corsica_seen)
+        || o.chromium_seen.len() <= o.corsica_seen.len()
+    {
+        return false;
+    }
+    let Some(step) = o.report.steps.iter().rev().find(|s| s.preflight) else {
+        return false;
+    };
+    let Ok(result) = PreflightResult::parse(&step.head, step.request.credentials()) else {
+        return false;
+    };
+    if !result.headers.iter().any(|h| h == "*")
+        || result.headers.iter().any(|h| h == "authorization")
+    {
+        return false;
+    }
+    // The engine's verdict with Authorization covered: same request without it (preflight
+    // still forced: Chromium sent one), same canned responses.
+    let mut builder = BrowserRequest::builder(
+        o.report.request.origin().clone(),
+        o.report.request.url().clone(),
+    )
+    .method(s.method.clone())
+    .credentials(o.report.request.credentials())
+    .force_preflight(true);
+    for (n, v) in &s.headers {
+        if !n.eq_ignore_ascii_case("authorization") {
+            builder = builder.header(n.clone(), v.as_bytes());
+        }
+    }
+    if s.body.is_some()
+        && !s
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+    {
+        builder = builder.header("Content-Type", "text/plain;charset=UTF-8");
+    }
+    let Ok(request) = builder.build() else {
+        return false;
+    };
+    let stop = &s.stops[0];
+    let verdict = corsica::browser::check(
+        request,
+        Some(head_of(&stop.preflight)),
+        head_of(&stop.actual),
+    );
+    let kind = verdict
+        .result
+        .as_ref()
+        .err()
+        .map(|e| e.kind_str().to_string());
+    verdict.is_allowed() == o.chromium.allowed && kind == o.chromium.kind
+}
+
+fn refused_header_order(o: &Observed<'_>) -> bool {
+    let (Some(theirs), Some(ours)) = (&o.chromium.parameter, &o.corsica.parameter) else {
+        return false;
+    };
+    let refused = refused_headers(o);
+    o.chromium.kind.as_deref() == Some("HeaderDisallowedByPreflightResponse")
+        && o.chromium.kind == o.corsica.kind
+        && theirs != ours
+        && refused.contains(theirs)
+        && refused.contains(ours)
+        && o.chromium_seen == o.corsica_seen
+        && o.chromium
+            .console
+            .as_ref()
+            .map(|c| c.replace(&format!("field {theirs} is"), "field _ is"))
+            == o.corsica
+                .console
+                .as_ref()
+                .map(|c| c.replace(&format!("field {ours} is"), "field _ is"))
+}
+
+fn redirect_to_non_cors_scheme(o: &Observed<'_>) -> bool {
+    let Some(last) = o.report.steps.last() else {
+        return false;
+    };
+    let location = last
+        .head
+        .get("location")
+        .map(|l| String::from_utf8_lossy(&l).into_owned())
+        .unwrap_or_default();
+    let scheme = location
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    o.chromium.kind.as_deref() == Some("CorsDisabledScheme")
+        && o.corsica.kind.as_deref() == Some("ERR_UNSAFE_REDIRECT")
+        && ![
+            "http",
+            "https",
+            "data",
+            "chrome",
+            "chrome-extension",
+            "chrome-untrusted",
+            "isolated-app",
+        ]
+        .contains(&scheme.as_str())
+        && o.chromium_seen == o.corsica_seen
+}
+
+/// A request one of the servers saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Seen {
+    method: String,
+    target: String,
+    origin: Option<String>,
+    acrm: Option<String>,
+    acrh: Option<String>,
+}
+
+impl Seen {
+    fn of(r: &StubRequest) -> Self {
+        Seen {
+            method: r.method.clone(),
+            target: r.target.clone(),
+            origin: r.header("origin").map(str::to_string),
+            acrm: r
+                .header("access-control-request-method")
+                .map(str::to_string),
+            acrh: r
+                .header("access-control-request-headers")
+                .map(str::to_string),
+        }
+    }
+}
+
+type Log = Arc<Mutex<Vec<Seen>>>;
+
+fn respond(scenarios: &OnceLock<Vec<Scenario>>, log: &Log, req: &StubRequest) -> StubResponse {
+    let path = req.path();
+    if path == "/" {
+        return StubResponse::new(200)
+            .header("Content-Type", "text/html")
+            .body(HTML);
+    }
+    if let Ok(mut l) = log.lock() {
+        l.push(Seen::of(req));
+    }
+    let mut parts = path.trim_start_matches("/s/").split('/');
+    let (Some(n), Some(i)) = (parts.next(), parts.next()) else {
+        return StubResponse::new(404);
+    };
+    let (Ok(n), Ok(i)) = (n.parse::<usize>(), i.parse::<usize>()) else {
+        return StubResponse::new(404);
+    };
+    let Some(stop) = scenarios
+        .get()
+        .and_then(|all| all.get(n))
+        .and_then(|s| s.stops.get(i))
+    else {
+        return StubResponse::new(404);
+    };
+    let canned = if req.method == "OPTIONS" && req.header("access-control-request-method").is_some()
+    {
+        &stop.preflight
+    } else {
+        &stop.actual
+    };
+    let mut r = StubResponse::new(canned.status);
+    for (n, v) in &canned.headers {
+        r = r.header(n, v.clone());
+    }
+    r.body("ok")
+}
+
+/// What one side concluded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Outcome {
+    allowed: bool,
+    /// The CORS kind, or the net error (`ERR_…`; `network` when Chromium's console names none).
+    kind: Option<String>,
+    parameter: Option<String>,
+    console: Option<String>,
+    exposed: Vec<String>,
+}
+
+fn chromium_outcome(r: &FetchResult) -> Outcome {
+    let console = r
+        .console
+        .iter()
+        .find(|m| m.starts_with("Access to fetch at "))
+        .cloned();
+    let kind = if r.ok {
+        None
+    } else if let Some(f) = &r.cors_failure {
+        Some(f.kind.clone())
+    } else {
+        Some(
+            r.console
+                .iter()
+                .find_map(|m| {
+                    let at = m.find("net::ERR_")?;
+                    let code: String = m[at + 5..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                        .collect();
+                    Some(code)
+                })
+                .unwrap_or_else(|| "network".to_string()),
+        )
+    };
+    let mut exposed: Vec<String> = r.headers.iter().map(|(n, _)| n.clone()).collect();
+    exposed.sort();
+    exposed.dedup();
+    Outcome {
+        allowed: r.ok,
+        kind,
+        parameter: r.cors_failure.as_ref().map(|f| f.failed_parameter.clone()),
+        console,
+        exposed,
+    }
+}
+
+fn corsica_outcome(report: &live::Report) -> Outcome {
+    use corsica::browser::FetchError;
+    match &report.verdict.result {
+        Ok(exposed) => Outcome {
+            allowed: true,
+            kind: None,
+            parameter: None,
+            console: None,
+            exposed: exposed.headers.clone(),
+        },
+        Err(FetchError::Cors(e)) => Outcome {
+            allowed: false,
+            kind: Some(e.kind.as_str().to_string()),
+            parameter: Some(e.failed_parameter.clone()),
+            console: report.verdict.console_message(),
+            exposed: Vec::new(),
+        },
+        Err(FetchError::Network(e)) => Outcome {
+            allowed: false,
+            kind: Some(e.as_str().to_string()),
+            parameter: None,
+            console: None,
+            exposed: Vec::new(),
+        },
+    }
+}
+
+/// Whether Chromium's failed parameter (from DevTools) is the engine's. The engine's is
+/// isomorphic-decoded (one char per byte, as Fetch and Chromium's console treat header bytes);
+/// DevTools sends the same bytes read as UTF-8, and an empty string when they are not UTF-8.
+fn same_parameter(theirs: Option<&str>, ours: Option<&str>) -> bool {
+    let (Some(theirs), Some(ours)) = (theirs, ours) else {
+        return theirs.is_none() || theirs == ours;
+    };
+    let Some(bytes) = ours
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect::<Option<Vec<u8>>>()
+    else {
+        return theirs == ours;
+    };
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => text == theirs,
+        Err(_) => theirs.is_empty(),
+    }
+}
+
+fn config(s: &Scenario, urls: &Urls) -> live::Config {
+    live::Config {
+        url: urls
+            .url(s.stops[0].server, &s.path(0))
+            .parse()
+            .expect("scenario URL"),
+        origin: Origin::parse(&urls.page).expect("page origin"),
+        method: Some(s.method.clone()),
+        headers: s
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.as_bytes().to_vec()))
+            .collect(),
+        credentials: match s.credentials {
+            Some("omit") => CredentialsMode::Omit,
+            Some("include") => CredentialsMode::Include,
+            _ => CredentialsMode::SameOrigin,
+        },
+        body: s.body.as_ref().map(|b| b.as_bytes().to_vec()),
+        private_network: false,
+        timeout: Duration::from_secs(10),
+        insecure: false,
+    }
+}
+
+fn init(s: &Scenario) -> Value {
+    let mut init = json!({ "method": s.method, "cache": "no-store" });
+    if !s.headers.is_empty() {
+        init["headers"] = json!(s.headers.iter().map(|(n, v)| [n, v]).collect::<Vec<_>>());
+    }
+    if let Some(c) = s.credentials {
+        init["credentials"] = json!(c);
+    }
+    if let Some(b) = &s.body {
+        init["body"] = json!(b);
+    }
+    init
+}
+
+/// Runs the real binary on the scenario and returns `(allowed, error kind)`.
+fn binary_outcome(s: &Scenario, urls: &Urls) -> Result<(bool, Option<String>), String> {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_corsica"));
+    cmd.arg("check")
+        .arg(urls.url(s.stops[0].server, &s.path(0)))
+        .args(["--origin", &urls.page, "-X", &s.method, "--json"]);
+    for (n, v) in &s.headers {
+        cmd.arg("-H").arg(format!("{n}: {v}"));
+    }
+    if let Some(c) = s.credentials {
+        cmd.args(["--credentials", c]);
+    }
+    if let Some(b) = &s.body {
+        cmd.args(["--data", b]);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run corsica: {e}"))?;
+    let code = out.status.code();
+    let doc: Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "corsica check --json printed no JSON ({e}); exit {code:?}; stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let allowed = doc["allowed"].as_bool().unwrap_or(false);
+    let expected_code = if allowed { 0 } else { 1 };
+    if code != Some(expected_code) {
+        return Err(format!("exit {code:?} for allowed = {allowed}"));
+    }
+    Ok((allowed, doc["error"]["kind"].as_str().map(str::to_string)))
+}
+
+struct Ctx {
+    page: Page,
+    urls: Urls,
+    log: Log,
+    _servers: Vec<StubServer>,
+    stats: Mutex<Stats>,
+}
+
+#[derive(Default)]
+struct Stats {
+    chromium: Duration,
+    corsica: Duration,
+    binary_runs: usize,
+    allowed: usize,
+    deviations: BTreeMap<&'static str, usize>,
+    kinds: BTreeMap<String, usize>,
+}
+
+fn take_log(log: &Log, prefix: &str) -> Vec<Seen> {
+    let mut l = log.lock().expect("log lock");
+    let seen: Vec<Seen> = l
+        .iter()
+        .filter(|s| s.target.starts_with(prefix))
+        .cloned()
+        .collect();
+    l.clear();
+    seen
+}
+
+fn run_scenario(ctx: &Ctx, s: &Scenario) -> Result<(), Failed> {
+    let prefix = format!("/s/{}/", s.id);
+    take_log(&ctx.log, "");
+    let t = Instant::now();
+    let url = ctx.urls.url(s.stops[0].server, &s.path(0));
+    let chromium = ctx
+        .page
+        .fetch(&url, &init(s))
+        .map_err(|e| format!("chromium: {e}"))?;
+    let chromium_time = t.elapsed();
+    let chromium_seen = take_log(&ctx.log, &prefix);
+    let t = Instant::now();
+    let report = live::check(&config(s, &ctx.urls));
+    let corsica_time = t.elapsed();
+    let corsica_seen = take_log(&ctx.log, &prefix);
+    let report =
+        report.map_err(|e| format!("{}\n\ncorsica check failed: {e}", s.describe(&ctx.urls)))?;
+    let theirs = chromium_outcome(&chromium);
+    let ours = corsica_outcome(&report);
+    {
+        let mut stats = ctx.stats.lock().expect("stats lock");
+        stats.chromium += chromium_time;
+        stats.corsica += corsica_time;
+        if theirs.allowed {
+            stats.allowed += 1;
+        }
+        if let Some(k) = &theirs.kind {
+            *stats.kinds.entry(k.clone()).or_default() += 1;
+        }
+    }
+    let mut problems = Vec::new();
+    if theirs.allowed != ours.allowed || theirs.kind != ours.kind {
+        problems.push(format!(
+            "verdict: chromium {} {:?}, corsica {} {:?}",
+            if theirs.allowed { "allowed" } else { "blocked" },
+            theirs.kind,
+            if ours.allowed { "allowed" } else { "blocked" },
+            ours.kind
+        ));
+    }
+    if problems.is_empty() {
+        if !same_parameter(theirs.parameter.as_deref(), ours.parameter.as_deref()) {
+            problems.push(format!(
+                "failed parameter: chromium {:?}, corsica {:?}",
+                theirs.parameter, ours.parameter
+            ));
+        }
+        if theirs.console.is_some() && theirs.console != ours.console {
+            problems.push(format!(
+                "console:\n    chromium {:?}\n    corsica  {:?}",
+                theirs.console, ours.console
+            ));
+        }
+        if theirs.allowed && theirs.exposed != ours.exposed {
+            problems.push(format!(
+                "readable headers: chromium {:?}, corsica {:?}",
+                theirs.exposed, ours.exposed
+            ));
+        }
+    }
+    if chromium_seen != corsica_seen {
+        problems.push(format!(
+            "requests seen by the servers:\n    chromium {chromium_seen:?}\n    corsica  {corsica_seen:?}"
+        ));
+    }
+    if !problems.is_empty() {
+        let observed = Observed {
+            scenario: s,
+            report: &report,
+            chromium: &theirs,
+            corsica: &ours,
+            chromium_seen: &chromium_seen,
+            corsica_seen: &corsica_seen,
+        };
+        if let Some(deviation) = DEVIATIONS.iter().find(|d| (d.matches)(&observed)) {
+            *ctx.stats
+                .lock()
+                .expect("stats lock")
+                .deviations
+                .entry(deviation.name)
+                .or_default() += 1;
+            problems.clear();
+        }
+    }
+    if s.id % BINARY_EVERY == 0 {
+        ctx.stats.lock().expect("stats lock").binary_runs += 1;
+        match binary_outcome(s, &ctx.urls) {
+            Ok((allowed, kind)) if allowed == ours.allowed && kind == ours.kind => {}
+            Ok((allowed, kind)) => problems.push(format!(
+                "the corsica binary says {} {kind:?}, the in-process check {} {:?}",
+                if allowed { "allowed" } else { "blocked" },
+                if ours.allowed { "allowed" } else { "blocked" },
+                ours.kind
+            )),
+            Err(e) => problems.push(format!("the corsica binary: {e}")),
+        }
+        take_log(&ctx.log, "");
+    }
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(format!(
+        "{}\n\nDISAGREEMENT:\n  {}\n  chromium console: {:?}",
+        s.describe(&ctx.urls),
+        problems.join("\n  "),
+        chromium.console
+    )
+    .into())
+}
+
+fn main() {
+    let mut args = Arguments::from_args();
+    // One browser tab: scenarios run one after another.
+    args.test_threads = Some(1);
+    let seed = std::env::var("CORSICA_CHECK_SEED")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(SEED);
+
+    let scenarios: Arc<OnceLock<Vec<Scenario>>> = Arc::new(OnceLock::new());
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let server = || {
+        let (scenarios, log) = (Arc::clone(&scenarios), Arc::clone(&log));
+        StubServer::start(move |req| respond(&scenarios, &log, req)).expect("start a stub server")
+    };
+    let (page_server, api, third) = (server(), server(), server());
+    let urls = Urls {
+        page: page_server.origin(),
+        api: api.origin(),
+        third: format!("http://localhost:{}", third.addr().port()),
+    };
+    let mut rng = Rng(seed);
+    let mut all: Vec<Scenario> = (0..GENERATED)
+        .map(|id| generate(&mut rng, id, &urls))
+        .collect();
+    all.extend(redirects(GENERATED, &urls));
+    let next = all.len();
+    all.extend(header_order(next, &urls));
+    let next = all.len();
+    all.extend(wire_bytes(next, &urls));
+    let _ = scenarios.set(all.clone());
+
+    let trials_of = |ctx: Option<Arc<Ctx>>| -> Vec<Trial> {
+        all.iter()
+            .map(|s| {
+                let (ctx, s) = (ctx.clone(), s.clone());
+                let name = format!("s{:04} {}", s.id, s.title);
+                Trial::test(name, move || match &ctx {
+                    Some(ctx) => run_scenario(ctx, &s),
+                    None => Ok(()),
+                })
+            })
+            .collect()
+    };
+    if args.list {
+        libtest_mimic::run(&args, trials_of(None)).exit();
+    }
+
+    let chromium = Chromium::launch().unwrap_or_else(|e| {
+        panic!(
+            "{e}\nThis suite needs Chromium: apt-get install -y chromium (scripts/test installs it)"
+        )
+    });
+    let version = chromium.version().to_string();
+    let page = chromium.new_page().expect("open a tab");
+    page.goto(&urls.url(Srv::Page, "/")).expect("load the page");
+    println!(
+        "corsica check vs {version}: {} scenarios ({GENERATED} generated with seed {seed:#x}, {} explicit: redirects, refused-header order, wire bytes); page {}, api {}, third {}",
+        all.len(),
+        all.len() - GENERATED,
+        urls.page,
+        urls.api,
+        urls.third
+    );
+    let ctx = Arc::new(Ctx {
+        page,
+        urls,
+        log,
+        _servers: vec![page_server, api, third],
+        stats: Mutex::new(Stats::default()),
+    });
+    let started = Instant::now();
+    let conclusion = libtest_mimic::run(&args, trials_of(Some(Arc::clone(&ctx))));
+    let elapsed = started.elapsed();
+    {
+        let stats = ctx.stats.lock().expect("stats lock");
+        let ran = conclusion.num_passed + conclusion.num_failed;
+        println!(
+            "{ran} scenarios in {:.1} s (Chromium fetch {:.1} s, corsica in-process {:.1} s, {} binary runs); Chromium allowed {}, blocked {}",
+            elapsed.as_secs_f64(),
+            stats.chromium.as_secs_f64(),
+            stats.corsica.as_secs_f64(),
+            stats.binary_runs,
+            stats.allowed,
+            ran as usize - stats.allowed
+        );
+        for (name, n) in &stats.deviations {
+            println!("documented deviation {name}: {n} scenario(s)");
+        }
+        println!(
+            "{} distinct error kinds seen from Chromium:",
+            stats.kinds.len()
+        );
+        for (kind, n) in &stats.kinds {
+            println!("  {n:4}  {kind}");
+        }
+    }
+    drop(ctx);
+    drop(chromium);
+    conclusion.exit();
+}
