@@ -263,9 +263,9 @@ impl Initiator {
 }
 
 /// Schemes Chromium lists in its `CorsDisabledScheme` text. The list depends on the build; this
-/// is the one desktop Chrome prints.
+/// is what Chromium 148 (Debian) prints, checked by `corsica-cli/tests/chromium_check.rs`.
 const CORS_ENABLED_SCHEMES: &str =
-    "http, data, isolated-app, chrome-extension, chrome, https, chrome-untrusted";
+    "chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app";
 
 /// Suffix Chromium adds, for `fetch()` only, to the `Access-Control-Allow-Origin` value errors.
 const NO_CORS_INFORMATION: &str = " Have the server send the header with a valid value.";
