@@ -719,8 +719,8 @@ mod tests {
             "Fetch API cannot load ftp://b.example/x. URL scheme \"ftp\" is not supported."
         );
         assert!(e.console_message_for(Initiator::XmlHttpRequest, "ftp://b.example/x", None, "https://a.example").ends_with(
-            "Cross origin requests are only supported for protocol schemes: http, data, isolated-app, \
-             chrome-extension, chrome, https, chrome-untrusted."
+            "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, \
+             chrome-untrusted, data, http, https, isolated-app."
         ));
     }
 }
