@@ -1,0 +1,132 @@
+//! The server conformance vectors (`vectors/server/*.json`, plus an inline sample) through the
+//! actix-web `Cors` middleware in a real `HttpServer` on loopback, talked to by a real HTTP/1.1
+//! client (the same harness as corsica-tower's: `../corsica-tower/tests/support`).
+//!
+//! Each case is its own test, `server::FILE::NAME` (or `inline::NAME`), and gets its own
+//! resource `/c/{index}` wrapped in `Cors` with its policy, with a handler that counts its calls.
+//! Each test checks the status, the exact CORS headers, `Vary`, the absent names, whether the
+//! handler ran, and the decision the middleware logged.
+
+mod common;
+#[path = "../../corsica-tower/tests/support/mod.rs"]
+mod support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::dev::{HttpServiceFactory, Service};
+use actix_web::{App, HttpResponse, test, web};
+use corsica_actix::Cors;
+use libtest_mimic::{Arguments, Completion, Trial};
+
+use support::client::{Outgoing, Received};
+use support::vectors::{self, Loaded, Plan};
+use support::{capture, client};
+
+/// The case's resource: its `Cors`, inside a span that files the logged decision under the
+/// case, around a handler that counts its calls.
+fn resource(
+    index: usize,
+    cors: Cors,
+    calls: Arc<AtomicUsize>,
+) -> impl HttpServiceFactory + 'static {
+    web::resource(format!("/c/{index}"))
+        .wrap(cors)
+        .wrap_fn(move |req, srv| capture::in_case(index as u64, || srv.call(req)))
+        .route(web::route().to(move || {
+            calls.fetch_add(1, Ordering::SeqCst);
+            async { HttpResponse::Ok().content_type("text/plain").body("ok") }
+        }))
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    capture::install();
+
+    let mut trials = Vec::new();
+    let mut runnable = Vec::new();
+    for (index, loaded) in vectors::load().into_iter().enumerate() {
+        match loaded {
+            Loaded::Broken { test, error } => trials.push(vectors::broken(test, error)),
+            Loaded::Case { test, case } => match Cors::from_config(&case.policy) {
+                Ok(cors) => runnable.push((index, test, case, cors, Arc::new(AtomicUsize::new(0)))),
+                Err(e) => trials.push(vectors::broken(
+                    test,
+                    format!("the policy does not compile: {e}"),
+                )),
+            },
+        }
+    }
+
+    let routes: Arc<Vec<(usize, Cors, Arc<AtomicUsize>)>> = Arc::new(
+        runnable
+            .iter()
+            .map(|(i, _, _, cors, calls)| (*i, cors.clone(), Arc::clone(calls)))
+            .collect(),
+    );
+    let addr = common::start(1, move || {
+        routes.iter().fold(App::new(), |app, (i, cors, calls)| {
+            app.service(resource(*i, cors.clone(), Arc::clone(calls)))
+        })
+    });
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
+
+    for (index, test, case, cors, calls) in runnable {
+        let rt = Arc::clone(&rt);
+        trials.push(Trial::ignorable_test(test, move || {
+            let got = match vectors::plan(&case, &format!("/c/{index}"), &addr.to_string()) {
+                Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
+                Plan::InProcess(send, _) => in_process(index, cors, Arc::clone(&calls), &send),
+                Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
+            };
+            let logged = capture::take(index as u64);
+            let result = got
+                .and_then(|got| vectors::judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
+            vectors::verdict(&case, result)
+        }));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// Calls the app directly with the exact request (see `Plan::InProcess`).
+fn in_process(
+    index: usize,
+    cors: Cors,
+    calls: Arc<AtomicUsize>,
+    send: &Outgoing,
+) -> Result<Received, String> {
+    use actix_web::http::Method;
+    use actix_web::http::header::{HeaderName, HeaderValue};
+
+    let mut request = test::TestRequest::default()
+        .method(Method::from_bytes(send.method.as_bytes()).map_err(|e| e.to_string())?)
+        .uri(&send.target);
+    for (n, v) in &send.headers {
+        let name = HeaderName::from_bytes(n.as_bytes()).map_err(|e| e.to_string())?;
+        let value = HeaderValue::from_bytes(v).map_err(|e| e.to_string())?;
+        request = request.append_header((name, value));
+    }
+    let request = request.to_request();
+    actix_web::rt::System::new().block_on(async move {
+        let app = test::init_service(App::new().service(resource(index, cors, calls))).await;
+        let response = test::call_service(&app, request).await;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+            .collect();
+        let body = test::read_body(response).await.to_vec();
+        Ok(Received {
+            status,
+            headers,
+            body,
+        })
+    })
+}

@@ -1,0 +1,150 @@
+//! The server conformance vectors (`vectors/server/*.json`, plus an inline sample) through
+//! `CorsLayer` in an axum 0.8 server on loopback, talked to by a real HTTP/1.1 client.
+//!
+//! Each case is its own test, `server::FILE::NAME` (or `inline::NAME`), and gets its own route
+//! `/c/{index}` behind its policy, with a handler that counts its calls. Each test checks the
+//! status, the exact CORS headers, `Vary`, the absent names, whether the handler ran, and the
+//! decision the layer logged. See `support/vectors.rs` for the cases HTTP/1.1 cannot carry.
+
+mod support;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+
+use axum::body::Body;
+use axum::routing::any_service;
+use corsica_tower::CorsLayer;
+use http::{Request, Response};
+use libtest_mimic::{Arguments, Completion, Trial};
+use tower::{Layer, Service, ServiceExt, service_fn};
+
+use support::client::{Outgoing, Received};
+use support::vectors::{self, Loaded, Plan};
+use support::{capture, client};
+
+/// Enters the case's span around the CORS service's `call`, where the decision is logged.
+#[derive(Clone)]
+struct InCase<S> {
+    case: u64,
+    inner: S,
+}
+
+impl<S: Service<R>, R> Service<R> for InCase<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> S::Future {
+        capture::in_case(self.case, || self.inner.call(request))
+    }
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    capture::install();
+    let rt = Arc::new(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    );
+
+    let mut router = axum::Router::new();
+    let mut trials = Vec::new();
+    let mut runnable = Vec::new();
+    for (index, loaded) in vectors::load().into_iter().enumerate() {
+        let (test, case) = match loaded {
+            Loaded::Broken { test, error } => {
+                trials.push(vectors::broken(test, error));
+                continue;
+            }
+            Loaded::Case { test, case } => (test, case),
+        };
+        let layer = match CorsLayer::from_config(&case.policy) {
+            Ok(layer) => layer,
+            Err(e) => {
+                trials.push(vectors::broken(
+                    test,
+                    format!("the policy does not compile: {e}"),
+                ));
+                continue;
+            }
+        };
+        let calls = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&calls);
+        let handler = service_fn(move |_: Request<Body>| {
+            counter.fetch_add(1, Ordering::SeqCst);
+            async {
+                Ok::<_, Infallible>(
+                    Response::builder()
+                        .header("content-type", "text/plain")
+                        .body(Body::from("ok"))
+                        .unwrap(),
+                )
+            }
+        });
+        let service = InCase {
+            case: index as u64,
+            inner: layer.layer(handler),
+        };
+        router = router.route(&format!("/c/{index}"), any_service(service.clone()));
+        runnable.push((index, test, case, calls, service));
+    }
+
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr: SocketAddr = listener.local_addr().unwrap();
+    rt.spawn(async move { axum::serve(listener, router).await });
+
+    for (index, test, case, calls, service) in runnable {
+        let rt = Arc::clone(&rt);
+        trials.push(Trial::ignorable_test(test, move || {
+            let got = match vectors::plan(&case, &format!("/c/{index}"), &addr.to_string()) {
+                Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
+                Plan::InProcess(send, _) => rt.block_on(in_process(service, &send)),
+                Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
+            };
+            let logged = capture::take(index as u64);
+            let result = got
+                .and_then(|got| vectors::judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
+            vectors::verdict(&case, result)
+        }));
+    }
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// Calls the service directly with the exact request (see `Plan::InProcess`).
+async fn in_process<S>(service: S, send: &Outgoing) -> Result<Received, String>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = Infallible>,
+{
+    let request = send.build()?.map(|_| Body::empty());
+    let response = service
+        .oneshot(request)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(|e| e.to_string())?
+        .to_vec();
+    Ok(Received {
+        status,
+        headers,
+        body,
+    })
+}
