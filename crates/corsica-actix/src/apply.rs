@@ -39,33 +39,14 @@ pub(crate) struct Active {
 
 impl Active {
     pub(crate) fn new(policy: Arc<Policy>) -> Self {
-        let mut rendered: Vec<HeaderValue> = ["*", "true", "null", "*,authorization"]
+        let rendered = policy
+            .constant_header_values()
             .into_iter()
-            .map(HeaderValue::from_static)
-            .collect();
-        for p in std::iter::once(&*policy).chain(policy.routes().map(|(_, p)| p)) {
-            // The engine renders lists comma-joined from the normalized configuration. Should
-            // that ever change, values are still right, only copied per request.
-            let config = p.to_config();
-            let lists = [
-                &config.methods,
-                &config.request_headers,
-                &config.expose_headers,
-            ];
-            let texts = lists
-                .into_iter()
-                .filter(|l| !l.is_empty())
-                .map(|l| l.join(","))
-                .chain(config.max_age.map(|a| a.to_string()));
-            for text in texts {
-                match HeaderValue::try_from(text) {
-                    Ok(v) if !rendered.contains(&v) => rendered.push(v),
-                    _ => {}
-                }
-            }
-            for w in p.warnings() {
-                tracing::warn!(target: "corsica", key = %w.key, value = %w.value, "CORS policy: {}", w.message);
-            }
+            .filter_map(|text| HeaderValue::from_str(text).ok())
+            .collect::<Vec<_>>();
+        // The warnings of the whole file, routes included, are kept on the top-level policy.
+        for w in policy.warnings() {
+            tracing::warn!(target: "corsica", key = %w.key, value = %w.value, "CORS policy: {}", w.message);
         }
         Active {
             policy,

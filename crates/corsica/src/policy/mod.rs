@@ -408,6 +408,29 @@ impl Policy {
         self.routes.iter().map(|(path, p)| (&**path, p))
     }
 
+    /// Every constant value this policy and its routes can put in a response header (`*`,
+    /// `true`, `null`, the rendered method, header and expose lists, the max-age), each once.
+    /// Adapters turn these into their header-value type once, at start-up, so that deciding
+    /// never copies them; any other value in a [`Decision`](crate::Decision) comes from the
+    /// request.
+    pub fn constant_header_values(&self) -> Vec<&str> {
+        let mut values = vec!["*", "true", "null"];
+        for p in std::iter::once(self).chain(self.routes.iter().map(|(_, p)| p)) {
+            let rendered = [
+                &p.allow_methods_value,
+                &p.allow_headers_value,
+                &p.expose_headers_value,
+                &p.max_age_value,
+            ];
+            for value in rendered.into_iter().flatten() {
+                if !values.contains(&&**value) {
+                    values.push(value);
+                }
+            }
+        }
+        values
+    }
+
     /// Whether responses from this policy depend on the request's `Origin`: true for every
     /// policy but a credential-free `*`.
     pub fn varies_by_origin(&self) -> bool {
