@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 use crate::check::CheckArgs;
+use crate::demo::DemoArgs;
 use crate::policy::PolicyCommand;
 
 const TOP_AFTER_HELP: &str = "\
@@ -72,6 +73,8 @@ pub(crate) enum Command {
         after_long_help = POLICY_AFTER_HELP
     )]
     Policy(PolicyCommand),
+    /// Start a demo API and a page on another origin that calls it; click requests, see why.
+    Demo(DemoArgs),
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@
 
 mod check;
 mod cli;
+mod demo;
 mod error;
 mod output;
 mod policy;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy::run(command),
+        Command::Demo(args) => demo::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -6,6 +6,8 @@
 //! `X-Internal: 1`). The suite in `tests/chromium_e2e.rs` then lets real Chromium `fetch()` from
 //! a page on another origin and compares its verdict with the vector.
 
+mod points;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +15,8 @@ use corsica::{Policy, PolicyConfig, RawRequest};
 use corsica_harness::{StubRequest, StubResponse, StubServer};
 use serde::Deserialize;
 use serde_json::Value;
+
+pub use points::{Actix, Tower};
 
 /// One `vectors/e2e` case.
 #[derive(Clone, Debug, Deserialize)]

@@ -7,7 +7,7 @@
 use std::net::TcpListener;
 use std::sync::Mutex;
 
-use corsica_e2e::{Case, EnforcementPoint, Engine, Origins, load_cases};
+use corsica_e2e::{Actix, Case, EnforcementPoint, Engine, Origins, Tower, load_cases};
 use corsica_harness::{Chromium, Page, StubResponse, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::json;
@@ -88,7 +88,7 @@ fn run_case(world: &World, point: &dyn EnforcementPoint, case: &Case) -> Result<
             expect.error
         ));
     }
-    let preflighted = result.requests.iter().any(|r| r.preflight);
+    let preflighted = result.requests.iter().any(|r| r.preflight && r.url == url);
     if preflighted != expect.preflight {
         problems.push(format!(
             "preflight: chromium {preflighted} vector {}",
@@ -153,7 +153,7 @@ fn main() {
     });
     let world: &'static Mutex<World> = Box::leak(Box::new(world));
 
-    let points: Vec<&'static dyn EnforcementPoint> = vec![&Engine];
+    let points: Vec<&'static dyn EnforcementPoint> = vec![&Engine, &Tower, &Actix];
     let mut trials = Vec::new();
     for point in points {
         for (file, case) in load_cases() {

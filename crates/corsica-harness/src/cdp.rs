@@ -413,7 +413,7 @@ impl Page {
             url = json!(url),
             init = init,
         );
-        self.fetch_with(&script)
+        self.fetch_with(url, &script)
     }
 
     /// Like [`Page::fetch`], but from a sandboxed iframe (`sandbox="allow-scripts"`) inside the
@@ -442,21 +442,34 @@ impl Page {
              document.body.appendChild(f); }})",
             inner = json!(inner),
         );
-        self.fetch_with(&script)
+        self.fetch_with(url, &script)
     }
 
     /// Runs `script` (a promise for `{ok, status, headers, body}` or `{ok: false, error}`) and
     /// gathers what Chromium reported meanwhile.
-    fn fetch_with(&self, script: &str) -> Result<FetchResult, Error> {
+    fn fetch_with(&self, url: &str, script: &str) -> Result<FetchResult, Error> {
         let from = self.conn.event_count();
         let v = self.eval(script)?;
         let ok = v["ok"].as_bool().unwrap_or(false);
         let mut cors_failure = None;
         if !ok {
             // The network service reports the failure next to the rejection; give it a moment.
-            if let Some(e) = self.conn.wait_event(from, Duration::from_secs(2), |e| {
+            // Only failures of requests to `url` count (a late event of an earlier fetch must
+            // not be taken for this one's); redirects keep their request id.
+            let ids: Vec<Value> = self
+                .conn
+                .events_since(from)
+                .iter()
+                .filter(|e| {
+                    self.ours(e, "Network.requestWillBeSent")
+                        && e["params"]["request"]["url"] == url
+                })
+                .map(|e| e["params"]["requestId"].clone())
+                .collect();
+            if let Some(e) = self.conn.wait_event(from, Duration::from_secs(5), |e| {
                 self.ours(e, "Network.loadingFailed")
                     && e["params"].get("corsErrorStatus").is_some()
+                    && (ids.is_empty() || ids.contains(&e["params"]["requestId"]))
             }) {
                 let status = &e["params"]["corsErrorStatus"];
                 cors_failure = Some(CorsFailure {

@@ -74,7 +74,7 @@ fn cors_fix(e: &CorsError, context: &FixContext<'_>) -> String {
             "make the preflight (OPTIONS) answer 2xx with \"Access-Control-Allow-Origin: {}\" \
              (it answered {status} without it){}",
             context.request.serialized_origin(),
-            status_cause(status)
+            status_cause(status, context)
         ),
         PreflightWildcardOriginNotAllowed
         | PreflightMultipleAllowOriginValues
@@ -82,7 +82,7 @@ fn cors_fix(e: &CorsError, context: &FixContext<'_>) -> String {
         | PreflightAllowOriginMismatch
         | PreflightInvalidAllowCredentials => format!(
             "{text}; and make it answer 2xx (it answered {status}){}",
-            status_cause(status)
+            status_cause(status, context)
         ),
         _ => text,
     }
@@ -271,13 +271,29 @@ fn example_methods(method: &str) -> String {
 }
 
 /// Why a preflight gets a non-2xx status, as far as the status tells.
-fn status_cause(status: u16) -> &'static str {
-    match status {
+fn status_cause(status: u16, context: &FixContext<'_>) -> String {
+    let cause = match status {
         404 | 405 | 501 => {
             ": the OPTIONS route is probably missing (let the CORS layer answer preflights \
              before routing)"
         }
-        401 | 403 | 407 => {
+        403 => {
+            let request = context.request;
+            let mut asked = format!("method {}", request.method());
+            let headers = request.cors_unsafe_header_names();
+            if !headers.is_empty() {
+                asked.push_str(&format!(" and headers {}", headers.join(", ")));
+            }
+            return format!(
+                ": either a CORS policy refuses this preflight (corsica and other strict CORS \
+                 layers answer 403 without CORS headers; allow the origin {}, the {asked} it asks \
+                 for, and set debug = true to see which part fails), or OPTIONS is behind \
+                 authentication, which preflights never pass (they carry no cookies or \
+                 Authorization)",
+                request.serialized_origin()
+            );
+        }
+        401 | 407 => {
             ": OPTIONS is probably behind authentication, but preflights never carry cookies \
              or Authorization; let them through unauthenticated"
         }
@@ -286,14 +302,15 @@ fn status_cause(status: u16) -> &'static str {
         }
         300..=399 => ": a preflight cannot be redirected or cached; answer it directly",
         _ => "",
-    }
+    };
+    cause.to_owned()
 }
 
 fn preflight_status_fix(context: &FixContext<'_>) -> String {
     let status = context.response.map_or(0, |r| r.status);
     format!(
         "make the preflight answer 2xx (it answered {status}){}",
-        status_cause(status)
+        status_cause(status, context)
     )
 }
 

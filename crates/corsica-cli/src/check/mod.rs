@@ -9,7 +9,7 @@
 mod fix;
 mod json;
 pub(crate) mod live;
-mod render;
+pub(crate) mod render;
 
 use std::time::Duration;
 

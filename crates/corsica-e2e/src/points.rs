@@ -1,0 +1,132 @@
+//! The middleware enforcement points: an axum app with `corsica-tower` and an actix-web app with
+//! `corsica-actix`, each in front of the e2e upstream.
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::thread;
+
+use corsica::{Policy, PolicyConfig};
+
+use crate::EnforcementPoint;
+
+/// The upstream's answer, as each framework writes it.
+const BODY: &str = "ok";
+const HEADERS: [(&str, &str); 3] = [
+    ("content-type", "text/plain"),
+    ("x-request-id", "e2e"),
+    ("x-internal", "1"),
+];
+
+/// Stops a server thread when dropped.
+struct Running {
+    stop: Option<Box<dyn FnOnce() + Send>>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// axum 0.8 with `corsica_tower::CorsLayer` on every route (a fallback handler answers all).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Tower;
+
+impl EnforcementPoint for Tower {
+    fn name(&self) -> &'static str {
+        "tower"
+    }
+
+    fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
+        let layer = corsica_tower::CorsLayer::from_config(policy).map_err(|e| e.to_string())?;
+        listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let thread = thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let app = axum::Router::new()
+                    .fallback(|| async { (HEADERS.map(|(n, v)| (n, v)), BODY) })
+                    .layer(layer);
+                let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+                let _ = ready_tx.send(());
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = stop_rx.await;
+                    })
+                    .await;
+            });
+        });
+        ready_rx
+            .recv()
+            .map_err(|_| "the axum server did not start".to_owned())?;
+        Ok(Box::new(Running {
+            stop: Some(Box::new(move || {
+                let _ = stop_tx.send(());
+            })),
+            thread: Some(thread),
+        }))
+    }
+}
+
+/// actix-web 4 with `corsica_actix::Cors` wrapping an app whose default service answers all.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Actix;
+
+impl EnforcementPoint for Actix {
+    fn name(&self) -> &'static str {
+        "actix"
+    }
+
+    fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
+        let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
+        let cors = corsica_actix::Cors::new(policy);
+        let (handle_tx, handle_rx) = mpsc::channel();
+        let thread = thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = actix_web::HttpServer::new(move || {
+                    actix_web::App::new()
+                        .wrap(cors.clone())
+                        .default_service(actix_web::web::to(|| async {
+                            let mut response = actix_web::HttpResponse::Ok();
+                            for (n, v) in HEADERS {
+                                response.insert_header((n, v));
+                            }
+                            response.body(BODY)
+                        }))
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener);
+                match server {
+                    Ok(server) => {
+                        let server = server.run();
+                        let _ = handle_tx.send(Ok(server.handle()));
+                        let _ = server.await;
+                    }
+                    Err(e) => drop(handle_tx.send(Err(e.to_string()))),
+                }
+            });
+        });
+        let handle = handle_rx
+            .recv()
+            .map_err(|_| "the actix server did not start".to_owned())??;
+        let stop = move || {
+            let stopping = handle.stop(false);
+            thread::spawn(move || actix_web::rt::System::new().block_on(stopping));
+        };
+        Ok(Box::new(Running {
+            stop: Some(Box::new(stop)),
+            thread: Some(thread),
+        }))
+    }
+}
