@@ -105,7 +105,7 @@ impl Active {
         // only produces visible ASCII, so this cannot fail in practice.
         let value = HeaderValue::from_bytes(text.as_bytes()).ok();
         if value.is_none() {
-            tracing::warn!(target: "corsica", value = %Shown(text.as_bytes()), "CORS header value is not a valid HTTP field value; not sent");
+            tracing::warn!(target: "corsica", value = %corsica::Escaped(text.as_bytes()), "CORS header value is not a valid HTTP field value; not sent");
         }
         value
     }
@@ -155,13 +155,7 @@ impl fmt::Debug for Apply {
 
 /// Appends `token` to `Vary` unless a `Vary` line already lists it (or `*`).
 fn append_vary(headers: &mut HeaderMap, token: &'static str) {
-    let listed = headers.get_all(VARY).any(|line| {
-        line.as_bytes().split(|&b| b == b',').any(|element| {
-            let element = element.trim_ascii();
-            element == b"*" || element.eq_ignore_ascii_case(token.as_bytes())
-        })
-    });
-    if !listed {
+    if !corsica::vary_lists(headers.get_all(VARY).map(HeaderValue::as_bytes), token) {
         headers.append(VARY, HeaderValue::from_static(token));
     }
 }
@@ -170,7 +164,7 @@ fn append_vary(headers: &mut HeaderMap, token: &'static str) {
 pub(crate) fn log(decision: &Decision<'_>, origin: Option<&HeaderValue>) {
     let outcome = decision.outcome().as_str();
     let reason = decision.reason();
-    let origin = Shown(origin.map_or(&[][..], HeaderValue::as_bytes));
+    let origin = corsica::Escaped(origin.map_or(&[][..], HeaderValue::as_bytes));
     match decision.outcome() {
         Outcome::NotCors => {
             tracing::trace!(target: "corsica", %outcome, %reason, "not a CORS request");
@@ -181,26 +175,6 @@ pub(crate) fn log(decision: &Decision<'_>, origin: Option<&HeaderValue>) {
         Outcome::ActualDenied | Outcome::PreflightDeniedOrigin | Outcome::PreflightDeniedAfter => {
             tracing::debug!(target: "corsica", %outcome, %reason, %origin, "CORS request refused");
         }
-    }
-}
-
-/// Header bytes for a log line: printable ASCII as is, anything else escaped, at most 120 bytes.
-struct Shown<'a>(&'a [u8]);
-
-impl fmt::Display for Shown<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const SHOWN: usize = 120;
-        for &b in self.0.iter().take(SHOWN) {
-            if b.is_ascii_graphic() || b == b' ' {
-                write!(f, "{}", b as char)?;
-            } else {
-                write!(f, "\\x{b:02x}")?;
-            }
-        }
-        if self.0.len() > SHOWN {
-            write!(f, "… ({} bytes)", self.0.len())?;
-        }
-        Ok(())
     }
 }
 
@@ -232,12 +206,5 @@ mod tests {
         headers.append(VARY, HeaderValue::from_static("*"));
         append_vary(&mut headers, "origin");
         assert_eq!(headers.get_all(VARY).count(), 1);
-    }
-
-    #[test]
-    fn shown_escapes_and_truncates() {
-        assert_eq!(Shown(b"a\r\n\xff").to_string(), "a\\x0d\\x0a\\xff");
-        let long = vec![b'a'; 200];
-        assert!(Shown(&long).to_string().ends_with("… (200 bytes)"));
     }
 }

@@ -114,8 +114,16 @@ pub enum Reason<'a> {
     PreflightAllowed,
 }
 
-/// Writes bytes as text, escaping anything that is not printable ASCII.
-struct Escaped<'a>(&'a [u8]);
+/// Header bytes shown as text for logs and messages: printable ASCII as is, `"` and `\\`
+/// backslash-escaped, other bytes as `\xNN`, at most 80 bytes then the length. Request headers
+/// are attacker-controlled; this keeps them from driving a terminal or flooding a log.
+///
+/// ```
+/// assert_eq!(corsica::Escaped(b"a\x1b[2J\"").to_string(), "a\\x1b[2J\\\"");
+/// assert!(corsica::Escaped(&[b'x'; 1000]).to_string().ends_with("… (1000 bytes)"));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Escaped<'a>(pub &'a [u8]);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -600,6 +608,24 @@ impl Policy {
             Some(Cow::Owned(joined.join(",")))
         })
     }
+}
+
+/// Whether any of these `Vary` lines already lists `token` (case-insensitively) or `*`, so that
+/// an adapter appends `token` only when it is missing.
+///
+/// ```
+/// let lines: [&[u8]; 2] = [b"Accept-Encoding", b" accept , Origin"];
+/// assert!(corsica::vary_lists(lines, "origin"));
+/// assert!(!corsica::vary_lists([&b"accept-encoding"[..]], "origin"));
+/// assert!(corsica::vary_lists([&b"*"[..]], "origin"));
+/// ```
+pub fn vary_lists<'v>(lines: impl IntoIterator<Item = &'v [u8]>, token: &str) -> bool {
+    lines.into_iter().any(|line| {
+        line.split(|&b| b == b',').any(|element| {
+            let element = element.trim_ascii();
+            element == b"*" || element.eq_ignore_ascii_case(token.as_bytes())
+        })
+    })
 }
 
 /// The length of all `Access-Control-Request-Headers` lines together.

@@ -57,7 +57,8 @@ pub use browser::{
     PreflightResult, ResponseHead, Verdict,
 };
 pub use decision::{
-    CorsHeaders, Decision, FORBIDDEN_STATUS, MAX_REQUEST_HEADERS_LEN, Outcome, Reason,
+    CorsHeaders, Decision, Escaped, FORBIDDEN_STATUS, MAX_REQUEST_HEADERS_LEN, Outcome, Reason,
+    vary_lists,
 };
 pub use header::*;
 pub use method::*;
