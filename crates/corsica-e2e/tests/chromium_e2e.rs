@@ -5,7 +5,7 @@
 //! `corsica/tests/server_vectors.rs`, so all three agree.
 
 use std::net::TcpListener;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use corsica_e2e::{Actix, Case, EnforcementPoint, Engine, Origins, Tower, load_cases};
 use corsica_harness::{Chromium, Page, StubResponse, StubServer};
@@ -144,14 +144,13 @@ fn main() {
     let chromium = Chromium::launch().unwrap_or_else(|e| panic!("{e}"));
     eprintln!("e2e: {}", chromium.version());
     let page = chromium.new_page().expect("a tab");
-    let world = Mutex::new(World {
+    let world = Arc::new(Mutex::new(World {
         page,
         page_server: page_server(),
         other_server: page_server(),
         sub_server: page_server(),
         _chromium: chromium,
-    });
-    let world: &'static Mutex<World> = Box::leak(Box::new(world));
+    }));
 
     let points: Vec<&'static dyn EnforcementPoint> = vec![&Engine, &Tower, &Actix];
     let mut trials = Vec::new();
@@ -159,6 +158,7 @@ fn main() {
         for (file, case) in load_cases() {
             let name = format!("{}::{file}::{}", point.name(), case.name);
             let ignored = case.expect.engine_bug.is_some();
+            let world = Arc::clone(&world);
             trials.push(
                 Trial::test(name, move || {
                     let world = world.lock().map_err(|_| "an earlier case panicked")?;
@@ -168,5 +168,8 @@ fn main() {
             );
         }
     }
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // `exit` skips destructors: close Chromium first, or it outlives the test.
+    drop(world);
+    conclusion.exit();
 }
