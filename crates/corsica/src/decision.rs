@@ -14,7 +14,7 @@ use crate::list;
 use crate::method::is_cors_safelisted_method;
 use crate::origin::{OriginRef, default_port};
 use crate::policy::Policy;
-use crate::request::{RequestHead, RequestKind, classify};
+use crate::request::{RequestHead, RequestKind, classify_parts};
 use crate::token::is_token;
 
 /// The status of a preflight or actual request the engine refuses itself.
@@ -327,17 +327,19 @@ impl Policy {
     /// nothing is allocated unless a credentialed `*` policy must echo a multi-line
     /// `Access-Control-Request-Headers`.
     pub fn decide<'a, R: RequestHead>(&'a self, request: &'a R) -> Decision<'a> {
-        let kind = classify(request);
-        let origin_vary = self.varies_by_origin().then_some(ORIGIN);
+        // Each request header is looked up once.
+        let origin = single(request.header_values(ORIGIN));
+        let request_method = single(request.header_values(ACCESS_CONTROL_REQUEST_METHOD));
+        let kind = classify_parts(request.method(), origin.is_some(), request_method.is_some());
         let mut d = Decision {
             kind,
             outcome: Outcome::NotCors,
             respond_status: None,
             headers: CorsHeaders::default(),
-            vary: origin_vary,
+            vary: self.varies_by_origin().then_some(ORIGIN),
             reason: Reason::NoOrigin,
         };
-        let Some(origin) = single(request.header_values(ORIGIN)) else {
+        let Some(origin) = origin else {
             // Fetch §3.2.6 (CORS protocol and HTTP caches): a static `*` goes on every
             // response, so a cached non-CORS response still serves later CORS requests.
             if !self.varies_by_origin() {
@@ -347,13 +349,14 @@ impl Policy {
         };
         let origin = self.check_origin(origin);
         match kind {
-            RequestKind::NotCors => d,
-            RequestKind::Actual => self.decide_actual(request, origin, d),
+            RequestKind::NotCors => {}
+            RequestKind::Actual => self.decide_actual(request, origin, &mut d),
             RequestKind::Preflight => {
                 d.vary = None;
-                self.decide_preflight(request, origin, d)
+                self.decide_preflight(request, origin, request_method, &mut d);
             }
         }
+        d
     }
 
     /// `Ok(value to echo or "*")` for an allowed origin, `Err(reason)` otherwise.
@@ -407,13 +410,13 @@ impl Policy {
         &'a self,
         request: &'a R,
         origin: Result<(&'a str, Reason<'a>), Reason<'a>>,
-        mut d: Decision<'a>,
-    ) -> Decision<'a> {
+        d: &mut Decision<'a>,
+    ) {
         match origin {
             Ok((value, reason)) => {
                 d.outcome = Outcome::ActualAllowed;
                 d.reason = reason;
-                self.allow_actual(&mut d, value);
+                self.allow_actual(d, value);
             }
             Err(reason) => {
                 d.outcome = Outcome::ActualDenied;
@@ -426,15 +429,15 @@ impl Policy {
                 }
             }
         }
-        d
     }
 
     fn decide_preflight<'a, R: RequestHead>(
         &'a self,
         request: &'a R,
         origin: Result<(&'a str, Reason<'a>), Reason<'a>>,
-        mut d: Decision<'a>,
-    ) -> Decision<'a> {
+        request_method: Option<Result<&'a [u8], &'a [u8]>>,
+        d: &mut Decision<'a>,
+    ) {
         let ok_status = if self.preflight_continue {
             None
         } else {
@@ -453,10 +456,10 @@ impl Policy {
                 d.outcome = Outcome::PreflightDeniedOrigin;
                 d.reason = reason;
                 d.respond_status = denied_status;
-                return d;
+                return;
             }
         };
-        let method = self.check_method(request);
+        let method = self.check_method(request_method);
         let headers = self.check_request_headers(request);
         let pna_requested = request
             .header_values(ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK)
@@ -473,7 +476,7 @@ impl Policy {
             d.reason = reason;
             d.respond_status = denied_status;
             if !self.debug || self.preflight_continue {
-                return d;
+                return;
             }
         } else {
             d.outcome = Outcome::PreflightOk;
@@ -482,7 +485,7 @@ impl Policy {
         }
 
         // Allowed, or debug: send what passes so the browser names exactly what is missing.
-        self.allow_origin(&mut d, origin_value);
+        self.allow_origin(d, origin_value);
         if let Some(value) = self.allow_methods_value.as_deref() {
             d.headers.push(ACCESS_CONTROL_ALLOW_METHODS, value);
         } else if let Ok(Some(m)) = method {
@@ -516,16 +519,15 @@ impl Policy {
         if pna_requested && self.private_network {
             d.headers.push(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, "true");
         }
-        d
     }
 
     /// Checks `Access-Control-Request-Method`. `Ok(Some(method))` when the method must be echoed
     /// (a credentialed `*` policy).
-    fn check_method<'a, R: RequestHead>(
+    fn check_method<'a>(
         &'a self,
-        request: &'a R,
+        request_method: Option<Result<&'a [u8], &'a [u8]>>,
     ) -> Result<Option<&'a str>, Reason<'a>> {
-        let raw = match single(request.header_values(ACCESS_CONTROL_REQUEST_METHOD)) {
+        let raw = match request_method {
             Some(Ok(raw)) if is_token(raw) => raw,
             Some(Ok(raw) | Err(raw)) => return Err(Reason::InvalidRequestMethod(raw)),
             None => return Ok(None),

@@ -52,14 +52,25 @@ pub enum RequestKind {
 /// assert_eq!(classify(&RawRequest::new("GET")), RequestKind::NotCors);
 /// ```
 pub fn classify(request: &impl RequestHead) -> RequestKind {
-    if request.header_values(ORIGIN).next().is_none() {
-        RequestKind::NotCors
-    } else if request.method() == b"OPTIONS"
-        && request
+    classify_parts(
+        request.method(),
+        request.header_values(ORIGIN).next().is_some(),
+        request
             .header_values(ACCESS_CONTROL_REQUEST_METHOD)
             .next()
-            .is_some()
-    {
+            .is_some(),
+    )
+}
+
+/// [`classify`] from what it looks at, for callers that have read those headers already.
+pub(crate) fn classify_parts(
+    method: &[u8],
+    has_origin: bool,
+    has_request_method: bool,
+) -> RequestKind {
+    if !has_origin {
+        RequestKind::NotCors
+    } else if method == b"OPTIONS" && has_request_method {
         RequestKind::Preflight
     } else {
         RequestKind::Actual

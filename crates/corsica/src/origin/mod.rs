@@ -261,53 +261,64 @@ impl<'a> OriginRef<'a> {
     /// assert!(OriginRef::parse(b"null").is_none());
     /// ```
     pub fn parse(bytes: &'a [u8]) -> Option<Self> {
+        // One pass over bytes, no searching: the hot path sees this for every CORS request.
         if bytes.len() > MAX_ORIGIN_LEN {
             return None;
         }
-        let serialized = std::str::from_utf8(bytes).ok()?;
-        let (scheme, rest) = serialized.split_once("://")?;
-        if !is_canonical_scheme(scheme) {
+        let scheme_end = bytes.iter().position(|&b| b == b':')?;
+        let after_scheme = bytes.get(scheme_end..scheme_end + 3)?;
+        if after_scheme != b"://" || !is_canonical_scheme_bytes(&bytes[..scheme_end]) {
             return None;
         }
-        let (host, port) = if let Some(inner) = rest.strip_prefix('[') {
-            let (addr, after) = inner.split_once(']')?;
+        let host_start = scheme_end + 3;
+        let rest = &bytes[host_start..];
+        let host_len = if rest.first() == Some(&b'[') {
+            let close = rest.iter().position(|&b| b == b']')?;
+            let addr = &rest[1..close];
             if addr.is_empty()
                 || !addr
-                    .bytes()
+                    .iter()
                     .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b':' | b'.'))
             {
                 return None;
             }
-            (&rest[..addr.len() + 2], after)
+            close + 1
         } else {
-            let end = rest.find(':').unwrap_or(rest.len());
-            let host = &rest[..end];
-            if host.is_empty()
-                || host.starts_with('.')
-                || host.contains("..")
-                || !host
-                    .bytes()
-                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_'))
-            {
+            let mut previous = b'.'; // a leading dot is refused like an empty label
+            let mut len = 0;
+            for &b in rest {
+                match b {
+                    b':' => break,
+                    b'.' if previous == b'.' => return None,
+                    b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => {}
+                    _ => return None,
+                }
+                previous = b;
+                len += 1;
+            }
+            if len == 0 {
                 return None;
             }
-            (host, &rest[end..])
+            len
         };
-        let port = match port.strip_prefix(':') {
-            None if port.is_empty() => None,
-            None => return None,
-            Some(digits) => {
-                let port = parse_canonical_port(digits)?;
+        let port = match &rest[host_len..] {
+            [] => None,
+            [b':', digits @ ..] => {
+                let port = parse_canonical_port_bytes(digits)?;
+                let scheme = std::str::from_utf8(&bytes[..scheme_end]).ok()?;
                 if Some(port) == default_port(scheme) {
                     return None;
                 }
                 Some(port)
             }
+            _ => return None,
         };
+        // Every byte was checked to be ASCII above.
+        let serialized = std::str::from_utf8(bytes).ok()?;
         Some(OriginRef {
             serialized,
-            scheme,
-            host,
+            scheme: &serialized[..scheme_end],
+            host: &serialized[host_start..host_start + host_len],
             port,
         })
     }
@@ -340,7 +351,10 @@ impl<'a> OriginRef<'a> {
 
 /// `[a-z][a-z0-9+.-]*`: a scheme as serialized in an origin.
 pub(crate) fn is_canonical_scheme(scheme: &str) -> bool {
-    let bytes = scheme.as_bytes();
+    is_canonical_scheme_bytes(scheme.as_bytes())
+}
+
+fn is_canonical_scheme_bytes(bytes: &[u8]) -> bool {
     matches!(bytes.first(), Some(b'a'..=b'z'))
         && bytes.len() <= 64
         && bytes
@@ -350,14 +364,21 @@ pub(crate) fn is_canonical_scheme(scheme: &str) -> bool {
 
 /// Decimal digits without a leading zero, 1..=65535.
 pub(crate) fn parse_canonical_port(digits: &str) -> Option<u16> {
-    if digits.is_empty()
-        || digits.len() > 5
-        || digits.starts_with('0')
-        || !digits.bytes().all(|b| b.is_ascii_digit())
-    {
+    parse_canonical_port_bytes(digits.as_bytes())
+}
+
+fn parse_canonical_port_bytes(digits: &[u8]) -> Option<u16> {
+    if digits.is_empty() || digits.len() > 5 || digits[0] == b'0' {
         return None;
     }
-    digits.parse().ok()
+    let mut port: u32 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        port = port * 10 + u32::from(d - b'0');
+    }
+    u16::try_from(port).ok()
 }
 
 #[cfg(test)]

@@ -78,14 +78,29 @@ impl NameSet {
 
     /// Whether `name` is listed (not counting `*`).
     pub(crate) fn contains(&self, name: &[u8]) -> bool {
-        if self.case_insensitive {
-            self.names
-                .binary_search_by(|n| cmp_ignore_ascii_case(n.as_bytes(), name))
-                .is_ok()
-        } else {
-            self.names
+        if !self.case_insensitive {
+            return self
+                .names
                 .binary_search_by(|n| n.as_bytes().cmp(name))
-                .is_ok()
+                .is_ok();
+        }
+        // Names are stored lower-case: lower-case the candidate on the stack, then compare
+        // bytes (browsers send lower-case names, so this is usually a plain copy).
+        let mut buf = [0u8; 64];
+        match buf.get_mut(..name.len()) {
+            Some(lower) => {
+                for (l, b) in lower.iter_mut().zip(name) {
+                    *l = b.to_ascii_lowercase();
+                }
+                let lower = &*lower;
+                self.names
+                    .binary_search_by(|n| n.as_bytes().cmp(lower))
+                    .is_ok()
+            }
+            None => self
+                .names
+                .binary_search_by(|n| cmp_ignore_ascii_case(n.as_bytes(), name))
+                .is_ok(),
         }
     }
 }
