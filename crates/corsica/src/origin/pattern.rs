@@ -216,6 +216,14 @@ pub(crate) fn check_host(
         // The URL Standard lets hosts contain `!$&'()*+,;=_{}~`; no browser loads such a site,
         // so a policy naming one holds a typo.
         if matches!(parsed, url::Host::Domain(_))
+            && (canonical.starts_with('.') || canonical.contains(".."))
+        {
+            return Err(OriginError::InvalidHost {
+                input: input.into(),
+                reason: "a label is empty (a leading or doubled dot)".into(),
+            });
+        }
+        if matches!(parsed, url::Host::Domain(_))
             && !canonical
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'))
@@ -457,6 +465,9 @@ mod tests {
             ("https://*", "leading label"),
             ("http://localhost:**", "invalid port"),
             ("https://a.}example.com", "only letters"),
+            ("https://.h", "label is empty"),
+            ("https://*..example.com", "label is empty"),
+            ("https://a..example.com", "label is empty"),
         ] {
             let err = OriginPattern::parse(s).expect_err(s).to_string();
             assert!(err.contains(fix), "{s}: {err}");
