@@ -102,6 +102,10 @@ fn api() -> StubServer {
                 .header("Access-Control-Allow-Private-Network", "true"),
             ("/pna" | "/pna-ok", false) => ok_origin(StubResponse::new(200)),
             ("/echo", false) => ok_origin(StubResponse::new(200)),
+            ("/any-headers", true) => {
+                ok_origin(StubResponse::new(204)).header("Access-Control-Allow-Headers", "*")
+            }
+            ("/any-headers", false) => ok_origin(StubResponse::new(200)),
             _ => StubResponse::new(404),
         }
     })
@@ -184,6 +188,25 @@ fn json_contract_for_an_allowed_preflighted_request() {
     assert_eq!(seen[0].header("accept"), Some("*/*"));
     assert_eq!(seen[1].method, "PUT");
     assert_eq!(seen[1].header("x-api-key"), Some("k"));
+}
+
+/// Chromium still lets `Access-Control-Allow-Headers: *` cover `Authorization` (the Fetch
+/// Standard does not): `check` reports what Chromium does, and the fix asks for the spec's way.
+#[test]
+fn authorization_under_wildcard_is_allowed_like_chromium_with_a_fix() {
+    let api = api();
+    let url = api.url("/any-headers");
+    let (code, doc) = json(&[&url, "--origin", ORIGIN, "-H", "Authorization: Bearer t"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["allowed"], true);
+    let fix = doc["fix"].as_str().unwrap();
+    assert!(fix.contains("never covers Authorization"), "{fix}");
+    assert!(fix.contains("*, authorization"), "{fix}");
+
+    // Listed explicitly: nothing to fix.
+    let (code, doc) = json(&[&url, "--origin", ORIGIN, "-H", "X-Trace: 1"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["fix"], "");
 }
 
 #[test]

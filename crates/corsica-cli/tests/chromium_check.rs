@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use corsica::Origin;
-use corsica::browser::{BrowserRequest, CredentialsMode, PreflightResult, ResponseHead};
+use corsica::browser::{CredentialsMode, PreflightResult};
 use corsica_harness::{Chromium, FetchResult, Page, StubRequest, StubResponse, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Value, json};
@@ -1046,7 +1046,6 @@ fn header_order(first_id: usize, urls: &Urls) -> Vec<Scenario> {
 
 /// Everything known about one scenario's run, for [`DEVIATIONS`].
 struct Observed<'a> {
-    scenario: &'a Scenario,
     report: &'a live::Report,
     chromium: &'a Outcome,
     corsica: &'a Outcome,
@@ -1064,48 +1063,21 @@ struct Deviation {
 
 /// The documented differences.
 ///
-/// 1. `authorization-under-wildcard` — **Chromium deviates from the Fetch Standard.** Fetch
-///    ("CORS-preflight fetch" step 7.6, "CORS non-wildcard request-header name") says
-///    `Access-Control-Allow-Headers: *` never covers `Authorization`; the engine does what the
-///    spec says and refuses. Chromium 148 lets it through (it only logs a deprecation warning;
-///    enforcement was planned for M116 and postponed, chromestatus feature 5742041264816128),
-///    and Firefox does too. Recognized only when corsica's refusal names `authorization`, the
-///    preflight listed `*` without `authorization` and without credentials, Chromium got past
-///    that preflight (corsica's requests are a prefix of Chromium's), and Chromium's verdict is
-///    exactly the engine's verdict for the same responses with `Authorization` covered.
-/// 2. `refused-header-order` — **not specified.** When several request headers are refused,
+/// 1. `refused-header-order` — **not specified.** When several request headers are refused,
 ///    Chromium names the first in the iteration order of its internal header map, which is
 ///    neither the script's order nor sorted (`X-Zeta, X-Alpha` → `x-zeta`; `X-Beta, X-Gamma,
 ///    X-Alpha` with `x-beta` allowed → `x-alpha`); the engine names the first in the script's
 ///    order. Recognized only when both name a header that really is refused, and everything
 ///    else (verdict, kind, requests, console text but for the name) agrees.
-/// 3. `redirect-to-non-cors-scheme` — **Chromium deviates from the Fetch Standard.** A
-///    redirect to a scheme outside Chromium's CORS-enabled list (`ftp:`) is, per Fetch
-///    ("HTTP-redirect fetch" step 6), a network error; the engine reports that
-///    (`ERR_UNSAFE_REDIRECT`, as Chromium does for `data:`). Chromium 148 reports the CORS error
-///    `CorsDisabledScheme` instead. Same verdict; recognized only for such a Location.
-const DEVIATIONS: &[Deviation] = &[
-    Deviation {
-        name: "authorization-under-wildcard (Chromium deviates from Fetch)",
-        matches: authorization_under_wildcard,
-    },
-    Deviation {
-        name: "refused-header-order (unspecified: Chromium's internal map order)",
-        matches: refused_header_order,
-    },
-    Deviation {
-        name: "redirect-to-non-cors-scheme (Chromium deviates from Fetch)",
-        matches: redirect_to_non_cors_scheme,
-    },
-];
-
-fn head_of(c: &Canned) -> ResponseHead {
-    c.headers
-        .iter()
-        .fold(ResponseHead::new(c.status), |h, (n, v)| {
-            h.header(n.clone(), v.clone())
-        })
-}
+///
+/// Two former deviations are now followed by `corsica check` itself: Chromium 148 lets
+/// `Access-Control-Allow-Headers: *` cover `Authorization` (the Fetch Standard does not; the
+/// check's fix text warns), and reports a redirect to `ftp:` as `CorsDisabledScheme` at the
+/// refused location (the engine's redirect rules do the same).
+const DEVIATIONS: &[Deviation] = &[Deviation {
+    name: "refused-header-order (unspecified: Chromium's internal map order)",
+    matches: refused_header_order,
+}];
 
 /// The request headers the last preflight refused, lower-case.
 fn refused_headers(o: &Observed<'_>) -> Vec<String> {
@@ -1120,67 +1092,6 @@ fn refused_headers(o: &Observed<'_>) -> Vec<String> {
         .into_iter()
         .filter(|n| !result.headers.contains(n))
         .collect()
-}
-
-fn authorization_under_wildcard(o: &Observed<'_>) -> bool {
-    let s = o.scenario;
-    if o.corsica.kind.as_deref() != Some("HeaderDisallowedByPreflightResponse")
-        || o.corsica.parameter.as_deref() != Some("authorization")
-        || s.credentials == Some("include")
-        || s.stops.len() != 1
-        || !o.chromium_seen.starts_with(o.corsica_seen)
-        || o.chromium_seen.len() <= o.corsica_seen.len()
-    {
-        return false;
-    }
-    let Some(step) = o.report.steps.iter().rev().find(|s| s.preflight) else {
-        return false;
-    };
-    let Ok(result) = PreflightResult::parse(&step.head, step.request.credentials()) else {
-        return false;
-    };
-    if !result.headers.iter().any(|h| h == "*")
-        || result.headers.iter().any(|h| h == "authorization")
-    {
-        return false;
-    }
-    // The engine's verdict with Authorization covered: same request without it (preflight
-    // still forced: Chromium sent one), same canned responses.
-    let mut builder = BrowserRequest::builder(
-        o.report.request.origin().clone(),
-        o.report.request.url().clone(),
-    )
-    .method(s.method.clone())
-    .credentials(o.report.request.credentials())
-    .force_preflight(true);
-    for (n, v) in &s.headers {
-        if !n.eq_ignore_ascii_case("authorization") {
-            builder = builder.header(n.clone(), v.as_bytes());
-        }
-    }
-    if s.body.is_some()
-        && !s
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-    {
-        builder = builder.header("Content-Type", "text/plain;charset=UTF-8");
-    }
-    let Ok(request) = builder.build() else {
-        return false;
-    };
-    let stop = &s.stops[0];
-    let verdict = corsica::browser::check(
-        request,
-        Some(head_of(&stop.preflight)),
-        head_of(&stop.actual),
-    );
-    let kind = verdict
-        .result
-        .as_ref()
-        .err()
-        .map(|e| e.kind_str().to_string());
-    verdict.is_allowed() == o.chromium.allowed && kind == o.chromium.kind
 }
 
 fn refused_header_order(o: &Observed<'_>) -> bool {
@@ -1202,35 +1113,6 @@ fn refused_header_order(o: &Observed<'_>) -> bool {
                 .console
                 .as_ref()
                 .map(|c| c.replace(&format!("field {ours} is"), "field _ is"))
-}
-
-fn redirect_to_non_cors_scheme(o: &Observed<'_>) -> bool {
-    let Some(last) = o.report.steps.last() else {
-        return false;
-    };
-    let location = last
-        .head
-        .get("location")
-        .map(|l| String::from_utf8_lossy(&l).into_owned())
-        .unwrap_or_default();
-    let scheme = location
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    o.chromium.kind.as_deref() == Some("CorsDisabledScheme")
-        && o.corsica.kind.as_deref() == Some("ERR_UNSAFE_REDIRECT")
-        && ![
-            "http",
-            "https",
-            "data",
-            "chrome",
-            "chrome-extension",
-            "chrome-untrusted",
-            "isolated-app",
-        ]
-        .contains(&scheme.as_str())
-        && o.chromium_seen == o.corsica_seen
 }
 
 /// A request one of the servers saw.
@@ -1561,7 +1443,6 @@ fn run_scenario(ctx: &Ctx, s: &Scenario) -> Result<(), Failed> {
     }
     if !problems.is_empty() {
         let observed = Observed {
-            scenario: s,
             report: &report,
             chromium: &theirs,
             corsica: &ours,

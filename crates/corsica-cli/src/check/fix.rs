@@ -22,7 +22,7 @@ pub(crate) struct FixContext<'a> {
 /// The fix for a report's verdict; empty when the request is allowed.
 pub(crate) fn for_report(report: &Report) -> String {
     let Err(error) = &report.verdict.result else {
-        return String::new();
+        return authorization_under_wildcard(report).unwrap_or_default();
     };
     let step = report.failed_step().map(|i| &report.steps[i]);
     let context = FixContext {
@@ -58,6 +58,27 @@ fn place(context: &FixContext<'_>) -> String {
         }
         _ => "the response".to_string(),
     }
+}
+
+/// For an allowed request: the server change the Fetch Standard asks for when only Chromium's
+/// leniency let `Authorization` through a preflight answered `Access-Control-Allow-Headers: *`.
+fn authorization_under_wildcard(report: &Report) -> Option<String> {
+    report
+        .steps
+        .iter()
+        .filter(|s| s.preflight)
+        .find_map(|step| {
+            let strict = step.request.with_wildcard_covers_authorization(false);
+            let result = PreflightResult::parse(&step.head, strict.credentials()).ok()?;
+            let refused = result.check_headers(&strict).is_err()
+                && result.check_headers(&step.request).is_ok();
+            refused.then(|| {
+                "allowed by Chromium and Firefox today, but the Fetch Standard says \
+             \"Access-Control-Allow-Headers: *\" never covers Authorization and browsers plan to \
+             enforce it: list it, e.g. \"Access-Control-Allow-Headers: *, authorization\""
+                    .to_owned()
+            })
+        })
 }
 
 fn cors_fix(e: &CorsError, context: &FixContext<'_>) -> String {

@@ -264,8 +264,20 @@ impl Initiator {
 
 /// Schemes Chromium lists in its `CorsDisabledScheme` text. The list depends on the build; this
 /// is what Chromium 148 (Debian) prints, checked by `corsica-cli/tests/chromium_check.rs`.
-const CORS_ENABLED_SCHEMES: &str =
-    "chrome, chrome-extension, chrome-untrusted, data, http, https, isolated-app";
+const CORS_ENABLED_SCHEMES: [&str; 7] = [
+    "chrome",
+    "chrome-extension",
+    "chrome-untrusted",
+    "data",
+    "http",
+    "https",
+    "isolated-app",
+];
+
+/// Whether Chromium lists `scheme` as CORS-enabled (see [`CORS_ENABLED_SCHEMES`]).
+pub(crate) fn is_cors_enabled_scheme(scheme: &str) -> bool {
+    CORS_ENABLED_SCHEMES.contains(&scheme)
+}
 
 /// Suffix Chromium adds, for `fetch()` only, to the `Access-Control-Allow-Origin` value errors.
 const NO_CORS_INFORMATION: &str = " Have the server send the header with a valid value.";
@@ -403,7 +415,8 @@ impl CorsError {
                 }
             }
             CorsDisabledScheme => s.push_str(&format!(
-                "Cross origin requests are only supported for protocol schemes: {CORS_ENABLED_SCHEMES}."
+                "Cross origin requests are only supported for protocol schemes: {}.",
+                CORS_ENABLED_SCHEMES.join(", ")
             )),
             PreflightInvalidStatus => s.push_str("It does not have HTTP ok status."),
             PreflightDisallowedRedirect => s.push_str("Redirect is not allowed for a preflight request."),

@@ -11,7 +11,7 @@ use super::cors_check::cors_check;
 use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
 use super::expose::exposed_headers;
 use super::preflight::{PreflightResult, preflight_check};
-use super::redirect::follow_redirect;
+use super::redirect::{follow_redirect, location_url};
 use super::request::{BrowserRequest, RequestMode, ResponseTainting};
 use super::response::ResponseHead;
 use crate::Origin;
@@ -173,6 +173,8 @@ pub struct Exchange {
     /// Requests (one per URL) that took the preflight path: their cache entries are cleared if
     /// the fetch ends in a network error (Fetch "main fetch").
     preflighted: Vec<BrowserRequest>,
+    /// The location of a redirect refused for its scheme: Chromium reports the failure at it.
+    refused_location: Option<Url>,
 }
 
 impl Exchange {
@@ -184,6 +186,7 @@ impl Exchange {
             preflights: 0,
             preflight: None,
             preflighted: Vec::new(),
+            refused_location: None,
         }
     }
 
@@ -240,7 +243,14 @@ impl Exchange {
                         self.state = State::Start;
                     }
                     Ok(None) => self.finish(&response, cache),
-                    Err(e) => self.fail(e, cache),
+                    Err(e) => {
+                        if matches!(&e, FetchError::Cors(c) if c.kind == CorsErrorKind::CorsDisabledScheme)
+                        {
+                            self.refused_location =
+                                location_url(&self.request, &response).ok().flatten();
+                        }
+                        self.fail(e, cache);
+                    }
                 }
                 Ok(())
             }
@@ -373,7 +383,10 @@ impl Exchange {
             preflight: self.preflight.clone(),
             origin: self.request.origin().clone(),
             initial_url: self.request.initial_url().clone(),
-            url: self.request.url().clone(),
+            url: self
+                .refused_location
+                .clone()
+                .unwrap_or_else(|| self.request.url().clone()),
         }
     }
 }

@@ -111,7 +111,10 @@ impl PreflightResult {
     pub fn check_headers(&self, request: &BrowserRequest) -> Result<(), CorsError> {
         let listed = |name: &str| self.headers.iter().any(|h| h == name);
         if !self.credentials && listed("*") {
-            if request.header("authorization").is_some() && !listed("authorization") {
+            if request.header("authorization").is_some()
+                && !listed("authorization")
+                && !request.wildcard_covers_authorization()
+            {
                 return Err(CorsError::new(
                     CorsErrorKind::HeaderDisallowedByPreflightResponse,
                     "authorization",

@@ -4,7 +4,7 @@
 use url::Url;
 
 use super::cors_check::cors_check;
-use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
+use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError, is_cors_enabled_scheme};
 use super::mime::isomorphic_decode;
 use super::request::{BrowserRequest, RequestMode, ResponseTainting};
 use super::response::ResponseHead;
@@ -102,7 +102,18 @@ pub fn follow_redirect(
         return Err(CorsError::new(CorsErrorKind::RedirectContainsCredentials, "").into());
     }
     if !matches!(location.scheme(), "http" | "https") {
-        return Err(NetworkError::UnsafeRedirect.into());
+        // Fetch: a network error. Chromium 148: `net::ERR_UNSAFE_REDIRECT` for `data:` and
+        // `file:`, but the CORS error `CorsDisabledScheme` for a scheme it no longer loads
+        // (`ftp:`), whose console line names the CORS-enabled schemes.
+        return Err(
+            if matches!(location.scheme(), "data" | "file")
+                || is_cors_enabled_scheme(location.scheme())
+            {
+                NetworkError::UnsafeRedirect.into()
+            } else {
+                CorsError::new(CorsErrorKind::CorsDisabledScheme, "").into()
+            },
+        );
     }
     let tainted = request.is_tainted()
         || (!location_origin.is_same_origin(&current_origin)
@@ -127,7 +138,7 @@ pub fn follow_redirect(
 
 /// The response's location URL (Fetch "location URL"), if it is a redirect; parsed against
 /// the current URL, keeping the current URL's fragment when the location has none.
-fn location_url(
+pub(crate) fn location_url(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<Option<Url>, NetworkError> {
@@ -287,7 +298,10 @@ mod tests {
         );
         assert_eq!(
             follow(&r, 302, "ftp://x/"),
-            Err(FetchError::Network(NetworkError::UnsafeRedirect))
+            Err(FetchError::Cors(CorsError::new(
+                CorsErrorKind::CorsDisabledScheme,
+                ""
+            )))
         );
         assert_eq!(
             follow(&r, 302, "http://[::1"),

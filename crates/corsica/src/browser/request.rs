@@ -223,6 +223,7 @@ pub struct BrowserRequest {
     partition_key: String,
     tainted: bool,
     cors_flag: bool,
+    wildcard_covers_authorization: bool,
 }
 
 /// Builds a [`BrowserRequest`]; see there.
@@ -238,6 +239,7 @@ pub struct BrowserRequestBuilder {
     private_network: Option<AddressSpace>,
     force_preflight: bool,
     partition_key: String,
+    wildcard_covers_authorization: bool,
 }
 
 impl BrowserRequestBuilder {
@@ -279,6 +281,14 @@ impl BrowserRequestBuilder {
     /// listeners are registered: a preflight even for a simple request.
     pub fn force_preflight(mut self, force: bool) -> Self {
         self.force_preflight = force;
+        self
+    }
+
+    /// Lets `Access-Control-Allow-Headers: *` (without credentials) cover `Authorization`, as
+    /// Chromium 148 and Firefox still do, against the Fetch Standard ("CORS non-wildcard
+    /// request-header name"; Chromium postponed enforcing it). Default: `false`, the spec.
+    pub fn wildcard_covers_authorization(mut self, yes: bool) -> Self {
+        self.wildcard_covers_authorization = yes;
         self
     }
 
@@ -350,6 +360,7 @@ impl BrowserRequestBuilder {
             partition_key: self.partition_key,
             tainted: false,
             cors_flag: false,
+            wildcard_covers_authorization: self.wildcard_covers_authorization,
         })
     }
 }
@@ -376,6 +387,7 @@ impl BrowserRequest {
             private_network: None,
             force_preflight: false,
             partition_key: String::new(),
+            wildcard_covers_authorization: false,
         }
     }
 
@@ -441,6 +453,22 @@ impl BrowserRequest {
     /// Whether the use-CORS-preflight flag is set.
     pub fn force_preflight(&self) -> bool {
         self.force_preflight
+    }
+
+    /// Whether `Access-Control-Allow-Headers: *` covers `Authorization` for this request
+    /// (see [`BrowserRequestBuilder::wildcard_covers_authorization`]).
+    pub fn wildcard_covers_authorization(&self) -> bool {
+        self.wildcard_covers_authorization
+    }
+
+    /// This request with [`BrowserRequestBuilder::wildcard_covers_authorization`] set to `yes`:
+    /// to ask what the Fetch Standard says where Chromium is lenient, or the other way round.
+    #[must_use]
+    pub fn with_wildcard_covers_authorization(&self, yes: bool) -> Self {
+        BrowserRequest {
+            wildcard_covers_authorization: yes,
+            ..self.clone()
+        }
     }
 
     /// The network partition key.

@@ -229,9 +229,12 @@ fn build(config: &Config, space: Option<AddressSpace>) -> Result<BrowserRequest,
             "GET".to_string()
         }
     });
+    // `check` answers what Chromium does: it still lets `Access-Control-Allow-Headers: *` cover
+    // `Authorization` (the Fetch Standard does not); the fix text warns when that mattered.
     let mut builder = BrowserRequest::builder(config.origin.clone(), config.url.clone())
         .method(method)
-        .credentials(config.credentials);
+        .credentials(config.credentials)
+        .wildcard_covers_authorization(true);
     for (name, value) in &config.headers {
         builder = builder.header(name.clone(), value);
     }
