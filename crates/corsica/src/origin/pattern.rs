@@ -201,6 +201,12 @@ pub(crate) fn check_host(
         )
         .into()
     };
+    if host.starts_with('.') || host.contains("..") {
+        return Err(OriginError::InvalidHost {
+            input: input.into(),
+            reason: "a label is empty (a leading or doubled dot)".into(),
+        });
+    }
     if let Some(stripped) = host.strip_suffix('.') {
         return Err(OriginError::TrailingDot {
             input: input.into(),
@@ -215,14 +221,6 @@ pub(crate) fn check_host(
         let canonical = parsed.to_string();
         // The URL Standard lets hosts contain `!$&'()*+,;=_{}~`; no browser loads such a site,
         // so a policy naming one holds a typo.
-        if matches!(parsed, url::Host::Domain(_))
-            && (canonical.starts_with('.') || canonical.contains(".."))
-        {
-            return Err(OriginError::InvalidHost {
-                input: input.into(),
-                reason: "a label is empty (a leading or doubled dot)".into(),
-            });
-        }
         if matches!(parsed, url::Host::Domain(_))
             && !canonical
                 .bytes()
@@ -468,6 +466,7 @@ mod tests {
             ("https://.h", "label is empty"),
             ("https://*..example.com", "label is empty"),
             ("https://a..example.com", "label is empty"),
+            ("h://.example", "label is empty"),
         ] {
             let err = OriginPattern::parse(s).expect_err(s).to_string();
             assert!(err.contains(fix), "{s}: {err}");
