@@ -231,11 +231,6 @@ pub(crate) fn check(bytes: &[u8], format: PolicyFormat) -> Checked {
         Ok(text) => text,
         Err(e) => return invalid(parse_error::not_utf8(bytes, &e, format)),
     };
-    if format == PolicyFormat::Yaml {
-        if let Some(problem) = parse_error::yaml_too_deep(text) {
-            return invalid(problem);
-        }
-    }
     let config = match PolicyConfig::parse(text, format) {
         Ok(config) => config,
         Err(e) => return invalid(parse_error::problem(&e, text)),

@@ -23,64 +23,6 @@ pub(super) fn not_utf8(bytes: &[u8], err: &std::str::Utf8Error, format: PolicyFo
     }
 }
 
-/// The deepest YAML flow nesting (`[` and `{`) passed to the parser. serde_yaml refuses
-/// anything past 128 levels anyway, but takes time quadratic in the depth to get there (20,000
-/// levels: seconds), so deeper files are refused before parsing. A policy nests 3 levels.
-const MAX_YAML_FLOW_DEPTH: usize = 128;
-
-/// A YAML text whose flow collections nest deeper than [`MAX_YAML_FLOW_DEPTH`], as a problem.
-/// Brackets in quoted strings and comments do not count; stray ones in plain scalars may, which
-/// only matters for texts with over a hundred of them.
-pub(super) fn yaml_too_deep(text: &str) -> Option<Problem> {
-    let (mut depth, mut line) = (0usize, 1usize);
-    let mut quote: Option<u8> = None;
-    let mut bytes = text.bytes().peekable();
-    let mut previous = b'\n';
-    while let Some(b) = bytes.next() {
-        if b == b'\n' {
-            line += 1;
-        }
-        match quote {
-            Some(b'"') if b == b'\\' => {
-                bytes.next();
-            }
-            Some(q) if b == q => {
-                // '' inside single quotes is an escaped quote.
-                if q == b'\'' && bytes.peek() == Some(&b'\'') {
-                    bytes.next();
-                } else {
-                    quote = None;
-                }
-            }
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' => quote = Some(b),
-                b'#' if previous.is_ascii_whitespace() => {
-                    while bytes.peek().is_some_and(|&b| b != b'\n') {
-                        bytes.next();
-                    }
-                }
-                b'[' | b'{' => {
-                    depth += 1;
-                    if depth > MAX_YAML_FLOW_DEPTH {
-                        return Some(Problem {
-                            key: String::new(),
-                            value: String::new(),
-                            message: format!(
-                                "YAML line {line}: brackets nested more than {MAX_YAML_FLOW_DEPTH} deep, which no policy needs; check that this is the right file"
-                            ),
-                        });
-                    }
-                }
-                b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
-            },
-        }
-        previous = b;
-    }
-    None
-}
-
 /// A parser's complaint as a [`Problem`]. The key is written as the engine writes keys:
 /// `origins`, `dangerous.allow_null_origin`, `route[0].methods`.
 pub(super) fn problem(err: &PolicyFileError, text: &str) -> Problem {
@@ -333,30 +275,6 @@ mod tests {
             p.message,
             "TOML line 2: byte 0xe9 is not UTF-8; policy files are UTF-8 text, so save it as UTF-8"
         );
-    }
-
-    #[test]
-    fn deep_yaml_is_refused_before_parsing() {
-        let deep = format!("origins: {}{}", "[".repeat(20_000), "]".repeat(20_000));
-        let p = yaml_too_deep(&deep).expect("too deep");
-        assert_eq!(
-            p.message,
-            "YAML line 1: brackets nested more than 128 deep, which no policy needs; check that this is the right file"
-        );
-        assert!(
-            yaml_too_deep(&format!(
-                "a: {}{}\nb: [x]\n",
-                "[".repeat(128),
-                "]".repeat(128)
-            ))
-            .is_none()
-        );
-        // Quoted and commented brackets do not count.
-        let quoted = format!(
-            "a: \"{0}\"\nb: '{0}'' {0}'\nc: \"\\\" {0}\" # {0}\n",
-            "[".repeat(500)
-        );
-        assert!(yaml_too_deep(&quoted).is_none(), "{quoted}");
     }
 
     #[test]

@@ -87,6 +87,15 @@ impl PolicyConfig {
                 if text.trim().is_empty() {
                     return Ok(PolicyConfig::default());
                 }
+                if let Some(line) = yaml_too_deep(text) {
+                    return Err(PolicyFileError {
+                        format,
+                        line: Some(line),
+                        message: format!(
+                            "brackets nested more than {MAX_YAML_FLOW_DEPTH} deep, which no policy needs; check that this is the right file"
+                        ),
+                    });
+                }
                 serde_yaml::from_str(text).map_err(|e| PolicyFileError {
                     format,
                     line: e.location().map(|l| l.line()),
@@ -109,6 +118,58 @@ impl PolicyConfig {
             PolicyFormat::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
         }
     }
+}
+
+/// The deepest YAML flow nesting (`[` and `{`) passed to the parser. serde_yaml refuses
+/// anything past 128 levels anyway, but takes time quadratic in the depth to get there (20,000
+/// levels: seconds), so deeper texts are refused before parsing. A policy nests 3 levels.
+const MAX_YAML_FLOW_DEPTH: usize = 128;
+
+/// The line where a YAML text's flow collections nest deeper than [`MAX_YAML_FLOW_DEPTH`].
+/// Brackets in quoted strings and comments do not count; stray ones in plain scalars may, which
+/// only matters for texts with over a hundred of them.
+fn yaml_too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut line) = (0usize, 1usize);
+    let mut quote: Option<u8> = None;
+    let mut bytes = text.bytes().peekable();
+    let mut previous = b'\n';
+    while let Some(b) = bytes.next() {
+        if b == b'\n' {
+            line += 1;
+        }
+        match quote {
+            Some(b'"') if b == b'\\' => {
+                bytes.next();
+            }
+            Some(q) if b == q => {
+                // '' inside single quotes is an escaped quote.
+                if q == b'\'' && bytes.peek() == Some(&b'\'') {
+                    bytes.next();
+                } else {
+                    quote = None;
+                }
+            }
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'#' if previous.is_ascii_whitespace() => {
+                    while bytes.peek().is_some_and(|&b| b != b'\n') {
+                        bytes.next();
+                    }
+                }
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > MAX_YAML_FLOW_DEPTH {
+                        return Some(line);
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = b;
+    }
+    None
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -146,6 +207,28 @@ mod tests {
                 "{format:?}"
             );
         }
+    }
+
+    #[test]
+    fn deep_yaml_is_refused_before_parsing() {
+        let deep = format!("origins: {}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = PolicyConfig::parse(&deep, PolicyFormat::Yaml).unwrap_err();
+        assert_eq!(e.line, Some(1));
+        assert!(e.message.contains("nested more than 128"), "{e}");
+        assert!(
+            yaml_too_deep(&format!(
+                "a: {}{}\nb: [x]\n",
+                "[".repeat(128),
+                "]".repeat(128)
+            ))
+            .is_none()
+        );
+        // Quoted and commented brackets do not count.
+        let quoted = format!(
+            "a: \"{0}\"\nb: '{0}'' {0}'\nc: \"\\\" {0}\" # {0}\n",
+            "[".repeat(500)
+        );
+        assert!(yaml_too_deep(&quoted).is_none(), "{quoted}");
     }
 
     #[test]
