@@ -299,6 +299,24 @@ fn io_loop(
     }
 }
 
+/// Whether a `Network.requestWillBeSent` event is for a CORS preflight.
+fn is_preflight_event(e: &Value) -> bool {
+    let p = &e["params"];
+    p["type"] == "Preflight" || p["initiator"]["type"] == "preflight"
+}
+
+/// Whether a `CorsError` kind can only come from a preflight that was sent.
+fn implies_preflight(kind: &str) -> bool {
+    kind.starts_with("Preflight")
+        || matches!(
+            kind,
+            "InvalidAllowMethodsPreflightResponse"
+                | "InvalidAllowHeadersPreflightResponse"
+                | "MethodDisallowedByPreflightResponse"
+                | "HeaderDisallowedByPreflightResponse"
+        )
+}
+
 /// The CORS failure Chromium reported for a request (`Network.loadingFailed.corsErrorStatus`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CorsFailure {
@@ -484,6 +502,16 @@ impl Page {
                 });
             }
         }
+        // A failure that only a preflight can cause means one was sent, but DevTools may report
+        // the preflight's own request after the failure: wait for it, so `requests` is whole.
+        if cors_failure
+            .as_ref()
+            .is_some_and(|f| implies_preflight(&f.kind))
+        {
+            self.conn.wait_event(from, Duration::from_secs(2), |e| {
+                self.ours(e, "Network.requestWillBeSent") && is_preflight_event(e)
+            });
+        }
         let events = self.conn.events_since(from);
         let console = events
             .iter()
@@ -501,7 +529,7 @@ impl Page {
                         .unwrap_or_default()
                         .to_owned(),
                     url: p["request"]["url"].as_str().unwrap_or_default().to_owned(),
-                    preflight: p["type"] == "Preflight" || p["initiator"]["type"] == "preflight",
+                    preflight: is_preflight_event(e),
                 }
             })
             .collect();
