@@ -29,8 +29,10 @@ use crate::error::{self, CliError, Exit};
 use crate::output::{print, shown};
 use crate::policy::{check as check_policy, read_file};
 
-/// The example policy of DESIGN §4, which the demo API enforces unless `--policy` names another.
-const EXAMPLE_POLICY: &str = include_str!("../../../../examples/policies/example.toml");
+/// The example policy, which the demo API enforces unless `--policy` names another. It is the
+/// repository's `examples/policies/example.toml`, copied into the crate so that the published
+/// crate builds on its own; a test keeps the two identical.
+const EXAMPLE_POLICY: &str = include_str!("example.toml");
 
 /// How long the servers get to finish the requests under way once asked to stop.
 const STOP_GRACE: Duration = Duration::from_secs(3);
@@ -325,6 +327,25 @@ mod tests {
                 "https://*.example.com",
                 "http://localhost:*"
             ]
+        );
+    }
+
+    /// The built-in policy and the repository's example are the same file, byte for byte.
+    #[test]
+    fn the_built_in_policy_is_the_repository_example() {
+        let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let workspace = std::fs::read_to_string(repository.join("Cargo.toml")).unwrap_or_default();
+        if !workspace.contains("\"crates/corsica-cli\"") {
+            // A published crate, outside the repository: there is no copy to compare with.
+            return;
+        }
+        let example = repository.join("examples/policies/example.toml");
+        let text = std::fs::read_to_string(&example)
+            .unwrap_or_else(|e| panic!("{}: {e}", example.display()));
+        assert!(
+            text == EXAMPLE_POLICY,
+            "{} and crates/corsica-cli/src/demo/example.toml differ: copy one over the other",
+            example.display()
         );
     }
 
