@@ -46,8 +46,9 @@ Exit status:
     name = "corsica",
     version,
     about = "CORS, both sides, exact to the WHATWG Fetch Standard",
-    long_about = "corsica checks CORS policies and shows what a server enforcing them answers, \
-                  decision by decision, exactly as the Fetch Standard defines the protocol.",
+    long_about = "corsica checks CORS policies and shows, decision by decision, what a server \
+                  enforcing them answers (by the Fetch Standard's rules) and what a browser does \
+                  with a fetch() to a live URL (as Chromium does).",
     after_help = "Run 'corsica policy --help' for the policy commands, or 'corsica --help' for examples.",
     after_long_help = TOP_AFTER_HELP,
     subcommand_required = true,
@@ -69,7 +70,7 @@ pub(crate) enum Command {
     #[command(
         subcommand,
         long_about = "Work with CORS policy files: the TOML, YAML or JSON files that corsica's \
-                      middleware, proxy and exported configurations enforce.",
+                      middleware (corsica-tower, corsica-actix) enforces.",
         after_long_help = POLICY_AFTER_HELP
     )]
     Policy(PolicyCommand),

@@ -5,12 +5,12 @@ use std::process::ExitCode;
 
 use owo_colors::OwoColorize;
 
-/// How a command ended (DESIGN §6).
+/// How a command ended: the exit statuses every command shares (docs/cli.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Exit {
     /// `0`: allowed, clean, valid.
     Ok,
-    /// `1`: denied, findings, invalid policy.
+    /// `1`: denied or blocked, invalid policy.
     Fail,
     /// `2`: usage, network or I/O error.
     Error,

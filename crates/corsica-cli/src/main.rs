@@ -9,8 +9,8 @@
 //!                                             └─ CliError (exit 2) ◄───┘
 //! ```
 //!
-//! Exit status, for every command (DESIGN §6): `0` allowed / valid, `1` denied / invalid
-//! policy, `2` usage or I/O error. A closed standard output (`corsica … | head -1`) is not an
+//! Exit status, for every command (docs/cli.md): `0` allowed / valid, `1` denied / invalid
+//! policy, `2` usage, network or I/O error. A closed standard output (`corsica … | head -1`) is not an
 //! error: the command stops quietly and exits `0`.
 
 mod check;
