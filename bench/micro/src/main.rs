@@ -1,7 +1,6 @@
-//! Per-request cost of corsica-tower next to tower-http's `CorsLayer` (DESIGN §7), in the same
-//! run, with the harness of `../shared/reference/perf_anchors.md` §2: a `std::time` loop, the
-//! service called directly and its future polled once, interleaved repetitions, medians, and a
-//! separate counting-allocator pass.
+//! Per-request cost of corsica-tower next to tower-http's `CorsLayer`, in the same run (see
+//! `bench/README.md`): a `std::time` loop, the service called directly and its future polled
+//! once, interleaved repetitions, medians, and a separate counting-allocator pass.
 //!
 //! `REPS=31 TARGET_MS=40 taskset -c 1 cargo run --release`
 

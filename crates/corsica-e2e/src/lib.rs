@@ -1,5 +1,5 @@
 //! The end-to-end suite's shared parts: the `vectors/e2e` cases, the loopback origins they
-//! name, and the enforcement points they run against (DESIGN §5).
+//! name, and the enforcement points they run against (the format is in `vectors/README.md`).
 //!
 //! An [`EnforcementPoint`] puts a policy in front of the e2e upstream (every request that
 //! reaches it gets `200`, body `ok`, `Content-Type: text/plain`, `X-Request-Id: e2e`,
@@ -147,8 +147,8 @@ pub fn upstream_response() -> StubResponse {
         .body("ok")
 }
 
-/// Something that enforces a CORS policy in front of the e2e upstream: the engine itself, a
-/// middleware, the proxy, nginx with an exported config.
+/// Something that enforces a CORS policy in front of the e2e upstream: today the engine itself
+/// and the two middleware crates; any later enforcement point implements this too.
 pub trait EnforcementPoint: Sync {
     /// A short name for test names (`engine`, `tower`, `actix`, …).
     fn name(&self) -> &'static str;

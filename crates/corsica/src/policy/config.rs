@@ -1,4 +1,4 @@
-//! The declarative policy: the keys of a policy file (DESIGN §4), before validation.
+//! The declarative policy: the keys of a policy file (`docs/policy.md`), before validation.
 
 #[cfg(feature = "serde")]
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,9 @@ fn is_false(b: &bool) -> bool {
 /// exactly "a whole policy with these keys, plus `path`".
 macro_rules! policy_keys {
     ($( $(#[$doc:meta])* $field:ident : $ty:ty $(=> $skip:literal)? ,)*) => {
-        /// A CORS policy as written in a policy file or built in code: the keys of DESIGN §4.
+        /// A CORS policy as written in a policy file or built in code. The keys, their defaults
+        /// and what each does on the wire are described in the
+        /// [policy file reference](https://github.com/corsica-rs/corsica/blob/main/docs/policy.md).
         ///
         /// Nothing here is validated; [`PolicyConfig::compile`] checks everything at once and
         /// returns either a [`Policy`] or every problem found.
@@ -66,8 +68,8 @@ macro_rules! policy_keys {
             /// Switches for configurations refused as unsafe.
             #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Dangerous::is_default"))]
             pub dangerous: Dangerous,
-            /// Per-path policies for `corsica proxy` and `corsica export`: the first route whose
-            /// `path` is a prefix of the request path applies; otherwise this policy does.
+            /// Per-path policies: the first route whose `path` is a prefix of the request path
+            /// applies ([`Policy::for_path`]); otherwise this policy does.
             #[cfg_attr(feature = "serde", serde(skip_serializing_if = "Vec::is_empty"))]
             pub route: Vec<RouteConfig>,
         }
@@ -261,7 +263,8 @@ impl PolicyBuilder {
         self
     }
 
-    /// Adds a route (proxy and export only).
+    /// Adds a route: `policy` applies to request paths that start with `path` (see
+    /// [`Policy::for_path`]).
     pub fn route(mut self, path: impl Into<String>, policy: PolicyConfig) -> Self {
         self.config.route.push(RouteConfig::new(path, policy));
         self
