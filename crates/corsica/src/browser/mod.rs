@@ -52,7 +52,9 @@
 //! );
 //! ```
 
+mod address_space;
 mod cache;
+mod console;
 mod cors_check;
 mod error;
 mod exchange;
@@ -65,11 +67,11 @@ mod request;
 mod response;
 mod safelist;
 
+pub use address_space::AddressSpace;
 pub use cache::{MAX_CACHE_ENTRIES, MAX_CACHED_URL_LEN, PreflightCache};
+pub use console::Initiator;
 pub use cors_check::{check_access, cors_check, preflight_cors_check};
-pub use error::{
-    AddressSpace, CorsError, CorsErrorKind, FetchError, Initiator, NetworkError, UnknownName,
-};
+pub use error::{CorsError, CorsErrorKind, FetchError, NetworkError, UnknownName};
 pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, check};
 pub use expose::{exposed_headers, parse_expose_headers};
 pub use mime::MimeType;

@@ -3,8 +3,9 @@
 
 use url::Url;
 
+use super::console::is_cors_enabled_scheme;
 use super::cors_check::cors_check;
-use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError, is_cors_enabled_scheme};
+use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
 use super::mime::isomorphic_decode;
 use super::request::{BrowserRequest, RequestMode, ResponseTainting};
 use super::response::ResponseHead;

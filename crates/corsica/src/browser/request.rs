@@ -10,7 +10,8 @@ use url::Url;
 use crate::token::is_token;
 use crate::{Origin, is_cors_safelisted_method, is_forbidden_method, normalize_method};
 
-use super::error::{AddressSpace, UnknownName};
+use super::address_space::AddressSpace;
+use super::error::UnknownName;
 use super::safelist::{
     cors_unsafe_request_header_names, cors_unsafe_request_header_names_in_order,
     is_forbidden_request_header,
