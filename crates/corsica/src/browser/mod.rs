@@ -15,12 +15,13 @@
 //! - [`PreflightCache`]: the preflight cache; every method takes the time.
 //! - [`follow_redirect`]: redirects as `fetch()` follows them (Fetch "HTTP-redirect fetch").
 //! - [`Exchange`]: all of it in order, driven step by step by a caller that does the network
-//!   part; [`check`] for canned responses.
+//!   part; [`simulate`] for canned responses. Each [`Verdict`] carries a [`Trace`]: every check
+//!   the browser ran, in order, with what it looked at.
 //! - [`CorsError::console_message`]: the exact line Chromium's console prints.
 //!
 //! ```
 //! use corsica::Origin;
-//! use corsica::browser::{BrowserRequest, CredentialsMode, ResponseHead, check};
+//! use corsica::browser::{BrowserRequest, CredentialsMode, ResponseHead, simulate};
 //!
 //! let request = BrowserRequest::builder(
 //!     Origin::parse("https://app.example").unwrap(),
@@ -41,7 +42,7 @@
 //!     .header("Access-Control-Allow-Origin", "https://app.example")
 //!     .header("Access-Control-Allow-Credentials", "true");
 //!
-//! let verdict = check(request, Some(preflight), response);
+//! let verdict = simulate(request, Some(preflight), response);
 //! assert!(verdict.preflight_sent());
 //! // With credentials, `*` is not a wildcard: content-type had to be listed.
 //! assert_eq!(
@@ -66,13 +67,14 @@ mod redirect;
 mod request;
 mod response;
 mod safelist;
+mod trace;
 
 pub use address_space::AddressSpace;
 pub use cache::{MAX_CACHE_ENTRIES, MAX_CACHED_URL_LEN, PreflightCache};
 pub use console::Initiator;
-pub use cors_check::{check_access, cors_check, preflight_cors_check};
+pub use cors_check::cors_check;
 pub use error::{CorsError, CorsErrorKind, FetchError, NetworkError, UnknownName};
-pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, check};
+pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, simulate};
 pub use expose::{exposed_headers, parse_expose_headers};
 pub use mime::MimeType;
 pub use preflight::{
@@ -84,6 +86,7 @@ pub use request::{
     ResponseTainting,
 };
 pub use response::ResponseHead;
+pub use trace::{Check, Note, PreflightReason, Rule, Stage, StageKind, Trace};
 pub use safelist::{
     CORS_SAFELISTED_CONTENT_TYPES, MAX_SAFELISTED_TOTAL_LEN, MAX_SAFELISTED_VALUE_LEN,
     cors_unsafe_request_header_names, is_cors_safelisted_request_header,
@@ -97,6 +100,7 @@ mod no_panic {
 
     use proptest::prelude::*;
 
+    use super::cors_check::check_access;
     use super::*;
     use crate::Origin;
 

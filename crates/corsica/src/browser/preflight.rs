@@ -2,12 +2,12 @@
 //! (`PreflightController`, `PreflightResult`), and Private Network Access's extra header (WICG
 //! Private Network Access, "CORS preflight").
 
-use super::cors_check::preflight_cors_check;
+use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind};
 use super::mime::isomorphic_decode;
-use super::redirect::is_redirect_status;
 use super::request::{BrowserRequest, CredentialsMode};
-use super::response::ResponseHead;
+use super::response::{LOCATION, ResponseHead};
+use super::trace::{Note, Rule, Stage};
 use crate::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_MAX_AGE,
@@ -56,14 +56,43 @@ impl PreflightResult {
     /// or [`InvalidAllowHeadersPreflightResponse`](CorsErrorKind::InvalidAllowHeadersPreflightResponse)
     /// when an element of the list is not a token.
     pub fn parse(response: &ResponseHead, credentials: CredentialsMode) -> Result<Self, CorsError> {
-        let methods =
-            parse_allow_list(response, ACCESS_CONTROL_ALLOW_METHODS, false).ok_or_else(|| {
-                CorsError::new(CorsErrorKind::InvalidAllowMethodsPreflightResponse, "")
-            })?;
-        let headers =
-            parse_allow_list(response, ACCESS_CONTROL_ALLOW_HEADERS, true).ok_or_else(|| {
-                CorsError::new(CorsErrorKind::InvalidAllowHeadersPreflightResponse, "")
-            })?;
+        Self::parse_traced(&mut Stage::detached_status(response.status), response, credentials)
+    }
+
+    /// [`parse`](Self::parse), recording the two syntax checks in `stage`.
+    fn parse_traced(
+        stage: &mut Stage,
+        response: &ResponseHead,
+        credentials: CredentialsMode,
+    ) -> Result<Self, CorsError> {
+        let mut list = |rule, name, lowercase, kind| {
+            let value = response.get(name);
+            let items = parse_allow_list(value.as_deref(), lowercase);
+            let result = items
+                .as_ref()
+                .map(|_| ())
+                .ok_or_else(|| CorsError::new(kind, ""));
+            stage.check(
+                rule,
+                Some(name),
+                value.as_deref(),
+                "a comma-separated list of tokens",
+                result.clone(),
+            );
+            result.map(|()| items.unwrap_or_default())
+        };
+        let methods = list(
+            Rule::AllowMethodsSyntax,
+            ACCESS_CONTROL_ALLOW_METHODS,
+            false,
+            CorsErrorKind::InvalidAllowMethodsPreflightResponse,
+        )?;
+        let headers = list(
+            Rule::AllowHeadersSyntax,
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            true,
+            CorsErrorKind::InvalidAllowHeadersPreflightResponse,
+        )?;
         Ok(PreflightResult {
             methods,
             headers,
@@ -135,6 +164,53 @@ impl PreflightResult {
         }
     }
 
+    /// Whether `Access-Control-Allow-Headers: *` lets `request`'s `Authorization` through only
+    /// because the request follows Chromium there
+    /// ([`wildcard_covers_authorization`](super::BrowserRequestBuilder::wildcard_covers_authorization));
+    /// the Fetch Standard requires it listed by name.
+    pub fn wildcard_covers_authorization(&self, request: &BrowserRequest) -> bool {
+        let listed = |name: &str| self.headers.iter().any(|h| h == name);
+        request.wildcard_covers_authorization()
+            && !self.credentials
+            && listed("*")
+            && request.header("authorization").is_some()
+            && !listed("authorization")
+    }
+
+    /// The request header names this result refuses, in the order
+    /// `Access-Control-Request-Headers` lists them (empty when [`check_headers`](Self::check_headers)
+    /// passes).
+    pub fn refused_headers(&self, request: &BrowserRequest) -> Vec<String> {
+        let listed = |name: &str| self.headers.iter().any(|h| h == name);
+        if !self.credentials && listed("*") {
+            return match self.check_headers(request) {
+                Ok(()) => Vec::new(),
+                Err(_) => vec!["authorization".to_string()],
+            };
+        }
+        request
+            .cors_unsafe_header_names()
+            .into_iter()
+            .filter(|name| !listed(name))
+            .collect()
+    }
+
+    /// A listed method equal to `method` but for case, if any: methods match byte for byte, so
+    /// `patch` is not `PATCH`.
+    pub fn method_in_other_case(&self, method: &str) -> Option<&str> {
+        self.methods
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(method) && *m != method)
+            .map(String::as_str)
+    }
+
+    /// Whether a listed `*` is only a name here, because the preflight was for a request with
+    /// credentials: in `Access-Control-Allow-Methods` (`methods`) or `-Headers`.
+    pub fn star_is_literal(&self, methods: bool) -> bool {
+        let list = if methods { &self.methods } else { &self.headers };
+        self.credentials && list.iter().any(|m| m == "*")
+    }
+
     /// Whether this result lets `request` go without a new preflight (Chromium
     /// `EnsureAllowedRequest`, the preflight cache's test): a result made without credentials
     /// does not serve a request with credentials, a Private Network Access request needs a result
@@ -155,10 +231,10 @@ impl PreflightResult {
 /// Parses an `Access-Control-Allow-Methods` / `-Headers` value as Chromium does: Fetch "get"
 /// (lines joined with `", "`), split on `,`, spaces and tabs trimmed, empty elements skipped,
 /// every other element a token. `None` on a non-token element.
-fn parse_allow_list(response: &ResponseHead, name: &str, lowercase: bool) -> Option<Vec<String>> {
+fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Option<Vec<String>> {
     let mut items = Vec::new();
-    if let Some(value) = response.get(name) {
-        for element in list::elements(&value) {
+    if let Some(value) = value {
+        for element in list::elements(value) {
             let element = element.ok()?;
             let element = if lowercase {
                 element.to_ascii_lowercase()
@@ -268,38 +344,93 @@ pub fn preflight_check(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<PreflightResult, CorsError> {
-    if is_redirect_status(response.status) && response.contains("location") {
-        return Err(CorsError::new(
+    preflight_check_traced(&mut Stage::detached_status(response.status), request, response)
+}
+
+/// [`preflight_check`], recording each check in `stage`.
+pub(crate) fn preflight_check_traced(
+    stage: &mut Stage,
+    request: &BrowserRequest,
+    response: &ResponseHead,
+) -> Result<PreflightResult, CorsError> {
+    let redirect = if response.is_redirect() {
+        Err(CorsError::new(
             CorsErrorKind::PreflightDisallowedRedirect,
             "",
-        ));
-    }
-    preflight_cors_check(request, response)?;
-    if !(200..=299).contains(&response.status) {
-        return Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""));
-    }
+        ))
+    } else {
+        Ok(())
+    };
+    stage.check(
+        Rule::PreflightNotRedirected,
+        Some(LOCATION),
+        response.get(LOCATION).as_deref(),
+        "no redirect",
+        redirect.clone(),
+    );
+    redirect?;
+    cors_check_traced(stage, request, response, true)?;
+    let status = if response.has_ok_status() {
+        Ok(())
+    } else {
+        Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""))
+    };
+    stage.check(Rule::OkStatus, None, None, "200-299", status.clone());
+    status?;
     if let Some(target) = request.private_network() {
-        match response.get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK) {
-            None => {
-                return Err(
-                    CorsError::new(CorsErrorKind::PreflightMissingAllowPrivateNetwork, "")
-                        .with_address_spaces(Some(target), Some(target)),
-                );
-            }
-            Some(value) if *value != *b"true" => {
-                return Err(CorsError::new(
-                    CorsErrorKind::PreflightInvalidAllowPrivateNetwork,
-                    isomorphic_decode(&value),
-                )
-                .with_address_spaces(Some(target), Some(target)));
-            }
-            Some(_) => {}
-        }
+        let value = response.get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK);
+        let result = match value.as_deref() {
+            None => Err(
+                CorsError::new(CorsErrorKind::PreflightMissingAllowPrivateNetwork, "")
+                    .with_address_spaces(Some(target), Some(target)),
+            ),
+            Some(value) if value != b"true" => Err(CorsError::new(
+                CorsErrorKind::PreflightInvalidAllowPrivateNetwork,
+                isomorphic_decode(value),
+            )
+            .with_address_spaces(Some(target), Some(target))),
+            Some(_) => Ok(()),
+        };
+        stage.check(
+            Rule::AllowPrivateNetwork,
+            Some(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK),
+            value.as_deref(),
+            "true",
+            result.clone(),
+        );
+        result?;
     }
-    let result = PreflightResult::parse(response, request.credentials())?;
-    result.check_method(request.method())?;
+    let result = PreflightResult::parse_traced(stage, response, request.credentials())?;
+    let method = request.method();
+    let allowed = result.check_method(method);
+    stage.check(
+        Rule::MethodAllowed {
+            method: method.to_string(),
+            safelisted: request.has_cors_safelisted_method(),
+        },
+        Some(ACCESS_CONTROL_ALLOW_METHODS),
+        response.get(ACCESS_CONTROL_ALLOW_METHODS).as_deref(),
+        method,
+        allowed.clone(),
+    );
+    allowed?;
+    // A preflight sent for Private Network Access alone does not check headers.
     if request.needs_cors_preflight() {
-        result.check_headers(request)?;
+        let names = request.cors_unsafe_header_names();
+        let allowed = result.check_headers(request);
+        stage.check(
+            Rule::HeadersAllowed {
+                names: names.clone(),
+            },
+            Some(ACCESS_CONTROL_ALLOW_HEADERS),
+            response.get(ACCESS_CONTROL_ALLOW_HEADERS).as_deref(),
+            names.join(", "),
+            allowed.clone(),
+        );
+        allowed?;
+        if result.wildcard_covers_authorization(request) {
+            stage.notes.push(Note::WildcardCoveredAuthorization);
+        }
     }
     Ok(result)
 }

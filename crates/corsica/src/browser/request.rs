@@ -12,6 +12,7 @@ use crate::{Origin, is_cors_safelisted_method, is_forbidden_method, normalize_me
 
 use super::address_space::AddressSpace;
 use super::error::UnknownName;
+use super::trace::PreflightReason;
 use super::safelist::{
     cors_unsafe_request_header_names, cors_unsafe_request_header_names_in_order,
     is_forbidden_request_header,
@@ -559,6 +560,54 @@ impl BrowserRequest {
     /// ```
     pub fn needs_preflight(&self) -> bool {
         self.needs_cors_preflight() || self.private_network.is_some()
+    }
+
+    /// Why the request needs a preflight (see [`needs_preflight`](Self::needs_preflight)):
+    /// empty when it needs none.
+    ///
+    /// ```
+    /// use corsica::Origin;
+    /// use corsica::browser::{BrowserRequest, PreflightReason};
+    /// let request = BrowserRequest::builder(
+    ///     Origin::parse("https://app.example").unwrap(),
+    ///     "https://api.example/".parse().unwrap(),
+    /// )
+    /// .method("PUT")
+    /// .header("X-Api-Key", "k")
+    /// .build()
+    /// .unwrap();
+    /// assert_eq!(
+    ///     request.preflight_reasons(),
+    ///     [
+    ///         PreflightReason::Method("PUT".to_string()),
+    ///         PreflightReason::Headers(vec!["x-api-key".to_string()]),
+    ///     ]
+    /// );
+    /// ```
+    pub fn preflight_reasons(&self) -> Vec<PreflightReason> {
+        let mut reasons = Vec::new();
+        if self.uses_cors() {
+            if self.force_preflight {
+                reasons.push(PreflightReason::Forced);
+            }
+            if !self.has_cors_safelisted_method() {
+                reasons.push(PreflightReason::Method(self.method.clone()));
+            }
+            let names = self.cors_unsafe_header_names();
+            if !names.is_empty() {
+                reasons.push(PreflightReason::Headers(names));
+            }
+        }
+        if let Some(target) = self.private_network {
+            reasons.push(PreflightReason::PrivateNetwork(target));
+        }
+        reasons
+    }
+
+    /// Whether the method is a CORS-safelisted method (`GET`, `HEAD` or `POST`), which a
+    /// preflight never needs to allow (Fetch "CORS-safelisted method").
+    pub fn has_cors_safelisted_method(&self) -> bool {
+        is_cors_safelisted_method(&self.method)
     }
 
     /// The headers of the preflight for this request, in the order Chromium sets them
