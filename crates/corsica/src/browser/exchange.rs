@@ -34,6 +34,8 @@ pub struct Outgoing {
 }
 
 /// What to do next, as told by [`Exchange::next`].
+// `Done` is the large one, handed out once per fetch: boxing it would only cost callers a deref.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Step {
     /// Send this preflight, then pass its response to [`Exchange::receive`].
@@ -234,9 +236,11 @@ impl Exchange {
         match self.state {
             State::AwaitingPreflight => {
                 self.preflights += 1;
-                let stage =
-                    self.trace
-                        .push(StageKind::Preflight, self.request.url(), Some(response.status));
+                let stage = self.trace.push(
+                    StageKind::Preflight,
+                    self.request.url(),
+                    Some(response.status),
+                );
                 match preflight_check_traced(stage, &self.request, &response) {
                     Ok(result) => {
                         let stored = cache.insert(&self.request, &result, now).is_some();
@@ -252,9 +256,11 @@ impl Exchange {
                 Ok(())
             }
             State::AwaitingResponse => {
-                let stage =
-                    self.trace
-                        .push(StageKind::Response, self.request.url(), Some(response.status));
+                let stage = self.trace.push(
+                    StageKind::Response,
+                    self.request.url(),
+                    Some(response.status),
+                );
                 if !self.request.uses_cors() {
                     stage.notes.push(Note::SameOrigin);
                 }

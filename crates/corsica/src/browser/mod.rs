@@ -78,7 +78,7 @@ pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdic
 pub use expose::{exposed_headers, parse_expose_headers};
 pub use mime::MimeType;
 pub use preflight::{
-    CHROMIUM_MAX_AGE_CAP, DEFAULT_MAX_AGE, PreflightResult, parse_max_age, preflight_check,
+    CHROMIUM_MAX_AGE_CAP, DEFAULT_MAX_AGE, PreflightResult, Star, parse_max_age, preflight_check,
 };
 pub use redirect::{MAX_REDIRECTS, follow_redirect, is_redirect_status};
 pub use request::{
@@ -86,12 +86,12 @@ pub use request::{
     ResponseTainting,
 };
 pub use response::ResponseHead;
-pub use trace::{Check, Note, PreflightReason, Rule, Stage, StageKind, Trace};
 pub use safelist::{
     CORS_SAFELISTED_CONTENT_TYPES, MAX_SAFELISTED_TOTAL_LEN, MAX_SAFELISTED_VALUE_LEN,
     cors_unsafe_request_header_names, is_cors_safelisted_request_header,
     is_cors_unsafe_request_header_byte, is_forbidden_request_header,
 };
+pub use trace::{Check, Note, PreflightReason, Rule, Stage, StageKind, Trace};
 
 #[cfg(test)]
 mod no_panic {

@@ -23,6 +23,19 @@ pub const DEFAULT_MAX_AGE: u64 = 5;
 /// WebKit at 600; see [`PreflightCache::with_max_age_cap`](super::PreflightCache::with_max_age_cap).
 pub const CHROMIUM_MAX_AGE_CAP: u64 = 7200;
 
+/// How an allow list of a [`PreflightResult`] reads a listed `*` (Fetch "CORS-preflight fetch"
+/// steps 7.5–7.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Star {
+    /// No `*` is listed.
+    Absent,
+    /// `*` is listed and stands for every method (or every header name but `Authorization`):
+    /// the preflight was for a request without credentials.
+    Wildcard,
+    /// `*` is listed but is only a name: the preflight was for a request with credentials.
+    Name,
+}
+
 /// What a successful preflight allows: the parsed `Access-Control-Allow-Methods` and
 /// `Access-Control-Allow-Headers`, how long it may be cached, and whether it was made for a
 /// request with credentials (then `*` is a literal name, not a wildcard).
@@ -56,7 +69,11 @@ impl PreflightResult {
     /// or [`InvalidAllowHeadersPreflightResponse`](CorsErrorKind::InvalidAllowHeadersPreflightResponse)
     /// when an element of the list is not a token.
     pub fn parse(response: &ResponseHead, credentials: CredentialsMode) -> Result<Self, CorsError> {
-        Self::parse_traced(&mut Stage::detached_status(response.status), response, credentials)
+        Self::parse_traced(
+            &mut Stage::detached_status(response.status),
+            response,
+            credentials,
+        )
     }
 
     /// [`parse`](Self::parse), recording the two syntax checks in `stage`.
@@ -204,11 +221,22 @@ impl PreflightResult {
             .map(String::as_str)
     }
 
-    /// Whether a listed `*` is only a name here, because the preflight was for a request with
-    /// credentials: in `Access-Control-Allow-Methods` (`methods`) or `-Headers`.
-    pub fn star_is_literal(&self, methods: bool) -> bool {
-        let list = if methods { &self.methods } else { &self.headers };
-        self.credentials && list.iter().any(|m| m == "*")
+    /// How the `Access-Control-Allow-Methods` list reads a `*`.
+    pub fn methods_star(&self) -> Star {
+        self.star(&self.methods)
+    }
+
+    /// How the `Access-Control-Allow-Headers` list reads a `*`.
+    pub fn headers_star(&self) -> Star {
+        self.star(&self.headers)
+    }
+
+    fn star(&self, list: &[String]) -> Star {
+        match (list.iter().any(|m| m == "*"), self.credentials) {
+            (false, _) => Star::Absent,
+            (true, false) => Star::Wildcard,
+            (true, true) => Star::Name,
+        }
     }
 
     /// Whether this result lets `request` go without a new preflight (Chromium
@@ -344,7 +372,11 @@ pub fn preflight_check(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<PreflightResult, CorsError> {
-    preflight_check_traced(&mut Stage::detached_status(response.status), request, response)
+    preflight_check_traced(
+        &mut Stage::detached_status(response.status),
+        request,
+        response,
+    )
 }
 
 /// [`preflight_check`], recording each check in `stage`.

@@ -130,7 +130,10 @@ pub(crate) fn follow_redirect_traced(
                 && (request.is_tainted() || !request.origin().is_same_origin(&location_origin))))
     {
         // Chromium reports this kind without a failed parameter.
-        Err(CorsError::new(CorsErrorKind::RedirectContainsCredentials, ""))
+        Err(CorsError::new(
+            CorsErrorKind::RedirectContainsCredentials,
+            "",
+        ))
     } else {
         Ok(())
     };

@@ -12,11 +12,11 @@ use crate::{Origin, is_cors_safelisted_method, is_forbidden_method, normalize_me
 
 use super::address_space::AddressSpace;
 use super::error::UnknownName;
-use super::trace::PreflightReason;
 use super::safelist::{
     cors_unsafe_request_header_names, cors_unsafe_request_header_names_in_order,
     is_forbidden_request_header,
 };
+use super::trace::PreflightReason;
 
 /// A request's credentials mode (Fetch "request"): whether cookies and HTTP authentication go with
 /// it. Only `include` changes the CORS check, which then requires

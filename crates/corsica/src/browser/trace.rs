@@ -55,13 +55,6 @@ impl Trace {
             .find_map(|s| s.failed_check().map(|c| (s, c)))
     }
 
-    /// Whether a preflight was needed at any point (sent, or answered by the cache).
-    pub fn preflight_needed(&self) -> bool {
-        self.stages
-            .iter()
-            .any(|s| s.notes.iter().any(|n| matches!(n, Note::PreflightNeeded(_))))
-    }
-
     /// The last stage (a detached one if there is none yet).
     pub(crate) fn current(&mut self) -> &mut Stage {
         if self.stages.is_empty() {
@@ -324,11 +317,14 @@ mod tests {
         assert!(verdict.is_allowed());
         let trace = &verdict.trace;
         assert!(trace.failure().is_none());
-        assert!(trace.preflight_needed());
         let kinds: Vec<StageKind> = trace.stages.iter().map(|s| s.kind).collect();
         assert_eq!(
             kinds,
-            [StageKind::Request, StageKind::Preflight, StageKind::Response]
+            [
+                StageKind::Request,
+                StageKind::Preflight,
+                StageKind::Response
+            ]
         );
         assert_eq!(
             trace.stages[0].notes,
