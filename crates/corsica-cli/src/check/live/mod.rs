@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use corsica::Origin;
 use corsica::browser::{
-    AddressSpace, BrowserRequest, CorsErrorKind, CredentialsMode, Exchange, FetchError, Outgoing,
-    PreflightCache, ResponseHead, Step, Verdict,
+    AddressSpace, BrowserRequest, CredentialsMode, Exchange, Outgoing, PreflightCache,
+    ResponseHead, Step, Verdict,
 };
 use url::{Host, Url};
 
@@ -91,22 +91,12 @@ impl Report {
     }
 
     /// The index of the step whose response made the fetch fail; `None` when it was allowed,
-    /// or refused before anything was sent (a scheme CORS does not support, Private Network
-    /// Access from an insecure page).
+    /// or refused before anything was sent.
     pub(crate) fn failed_step(&self) -> Option<usize> {
-        let error = self.verdict.result.as_ref().err()?;
-        if let FetchError::Cors(e) = error {
-            if matches!(
-                e.kind,
-                CorsErrorKind::DisallowedByMode
-                    | CorsErrorKind::CorsDisabledScheme
-                    | CorsErrorKind::InsecurePrivateNetwork
-                    | CorsErrorKind::InsecureLocalNetwork
-            ) {
-                return None;
-            }
-        }
-        self.steps.len().checked_sub(1)
+        self.verdict
+            .trace
+            .responses()
+            .position(|stage| stage.failed_check().is_some())
     }
 }
 
@@ -178,7 +168,7 @@ async fn run(config: &Config) -> Result<Report, CheckError> {
         } else {
             config.body.as_deref()
         };
-        let wire = wire_headers(&sent, preflight);
+        let wire = wire_headers(&sent.headers, preflight);
         let received = client
             .send(&sent.method, &sent.url, &wire, body)
             .await
@@ -264,8 +254,8 @@ fn build(config: &Config, space: Option<AddressSpace>) -> Result<BrowserRequest,
 
 /// The headers that go on the wire: the browser model's, then what a browser adds on its own
 /// (`Accept: */*` when the script set none, `User-Agent`, `Sec-Fetch-Mode`, `Sec-Fetch-Dest`).
-fn wire_headers(sent: &Outgoing, preflight: bool) -> Vec<(String, Vec<u8>)> {
-    let mut headers = sent.headers.clone();
+fn wire_headers(sent: &[(String, Vec<u8>)], preflight: bool) -> Vec<(String, Vec<u8>)> {
+    let mut headers = sent.to_vec();
     if !preflight
         && !headers
             .iter()
@@ -389,12 +379,7 @@ mod tests {
 
     #[test]
     fn browsers_add_their_own_headers() {
-        let sent = Outgoing {
-            method: "GET".into(),
-            url: "https://api.example/".parse().unwrap(),
-            headers: vec![("Origin".into(), b"https://app.example".to_vec())],
-            credentials: false,
-        };
+        let sent = [("Origin".to_string(), b"https://app.example".to_vec())];
         let names = |h: Vec<(String, Vec<u8>)>| h.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
         assert_eq!(
             names(wire_headers(&sent, false)),
