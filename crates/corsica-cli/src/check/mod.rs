@@ -8,7 +8,7 @@
 
 mod fix;
 mod json;
-pub(crate) mod live;
+pub mod live;
 pub(crate) mod render;
 
 use std::time::Duration;
