@@ -6,8 +6,8 @@
 //! - [`BrowserRequest`]: the request as `fetch()` builds it; whether it
 //!   [needs a preflight](BrowserRequest::needs_preflight) and
 //!   [what the preflight carries](BrowserRequest::preflight_request) (Fetch "main fetch", "CORS-preflight fetch").
-//! - [`cors_unsafe_request_header_names`], [`is_cors_safelisted_request_header`]: the request
-//!   header rules (Fetch "CORS-safelisted request-header"), with a real MIME type parser ([`MimeType`]).
+//! - [`is_cors_safelisted_request_header`], [`BrowserRequest::cors_unsafe_header_names`]: the
+//!   request-header rules (Fetch "CORS-safelisted request-header"), with a real MIME type parser.
 //! - [`preflight_check`] → [`PreflightResult`]: the CORS-preflight check (Fetch "CORS-preflight fetch").
 //! - [`cors_check`]: the CORS check (Fetch "CORS check"), failures classified as Chromium's
 //!   [`CorsErrorKind`]s.
@@ -70,27 +70,20 @@ mod safelist;
 mod trace;
 
 pub use address_space::AddressSpace;
-pub use cache::{MAX_CACHE_ENTRIES, MAX_CACHED_URL_LEN, PreflightCache};
+pub use cache::PreflightCache;
 pub use console::Initiator;
 pub use cors_check::cors_check;
 pub use error::{CorsError, CorsErrorKind, FetchError, NetworkError, UnknownName};
 pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, simulate};
-pub use expose::{exposed_headers, parse_expose_headers};
-pub use mime::MimeType;
-pub use preflight::{
-    CHROMIUM_MAX_AGE_CAP, DEFAULT_MAX_AGE, PreflightResult, Star, parse_max_age, preflight_check,
-};
-pub use redirect::{MAX_REDIRECTS, follow_redirect, is_redirect_status};
+pub use expose::exposed_headers;
+pub use preflight::{CHROMIUM_MAX_AGE_CAP, PreflightResult, Star, preflight_check};
+pub use redirect::{MAX_REDIRECTS, follow_redirect};
 pub use request::{
     BrowserRequest, BrowserRequestBuilder, CredentialsMode, RequestError, RequestMode,
     ResponseTainting,
 };
 pub use response::ResponseHead;
-pub use safelist::{
-    CORS_SAFELISTED_CONTENT_TYPES, MAX_SAFELISTED_TOTAL_LEN, MAX_SAFELISTED_VALUE_LEN,
-    cors_unsafe_request_header_names, is_cors_safelisted_request_header,
-    is_cors_unsafe_request_header_byte, is_forbidden_request_header,
-};
+pub use safelist::{is_cors_safelisted_request_header, is_forbidden_request_header};
 pub use trace::{Check, Note, PreflightReason, Rule, Stage, StageKind, Trace};
 
 #[cfg(test)]
@@ -101,6 +94,9 @@ mod no_panic {
     use proptest::prelude::*;
 
     use super::cors_check::check_access;
+    use super::expose::parse_expose_headers;
+    use super::mime::MimeType;
+    use super::preflight::parse_max_age;
     use super::*;
     use crate::Origin;
 

@@ -17,7 +17,7 @@ use crate::list;
 
 /// Seconds a preflight result is cached when the response has no usable
 /// `Access-Control-Max-Age` (Fetch "HTTP responses" of the CORS protocol; every browser).
-pub const DEFAULT_MAX_AGE: u64 = 5;
+pub(crate) const DEFAULT_MAX_AGE: u64 = 5;
 
 /// The longest Chromium caches a preflight result, in seconds (2 hours). Firefox caps at 86400,
 /// WebKit at 600; see [`PreflightCache::with_max_age_cap`](super::PreflightCache::with_max_age_cap).
@@ -49,8 +49,10 @@ pub struct PreflightResult {
     pub methods: Vec<String>,
     /// The header names allowed, lower-cased, sorted.
     pub headers: Vec<String>,
-    /// `Access-Control-Max-Age` as browsers read it, before any cap: [`DEFAULT_MAX_AGE`] when
-    /// absent or unparsable, 0 (do not cache) when negative. See [`parse_max_age`].
+    /// `Access-Control-Max-Age` as Chromium reads it, before any cap: an optional sign and
+    /// decimal digits that fit a signed 64-bit integer; 5 seconds when absent or unparsable, 0
+    /// (do not cache) when negative (which WPT `cors/preflight-cache.htm` expects, where the
+    /// spec's `delta-seconds` would fall back to 5).
     pub max_age: u64,
     /// Whether the preflight was for a request with credentials mode `include`.
     pub credentials: bool,
@@ -185,7 +187,7 @@ impl PreflightResult {
     /// because the request follows Chromium there
     /// ([`wildcard_covers_authorization`](super::BrowserRequestBuilder::wildcard_covers_authorization));
     /// the Fetch Standard requires it listed by name.
-    pub fn wildcard_covers_authorization(&self, request: &BrowserRequest) -> bool {
+    pub fn allows_authorization_only_by_wildcard(&self, request: &BrowserRequest) -> bool {
         let listed = |name: &str| self.headers.iter().any(|h| h == name);
         request.wildcard_covers_authorization()
             && !self.credentials
@@ -284,17 +286,7 @@ fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Option<Vec<String>
 /// The spec reads the header as `delta-seconds` (digits only) and falls back to 5 on failure,
 /// which would cache `-1` for 5 seconds; WPT `cors/preflight-cache.htm` expects `-1` not to be
 /// cached, as Chromium and Firefox do.
-///
-/// ```
-/// use corsica::browser::parse_max_age;
-/// assert_eq!(parse_max_age(None), 5);
-/// assert_eq!(parse_max_age(Some(b"600")), 600);
-/// assert_eq!(parse_max_age(Some(b"86400")), 86400); // no cap here
-/// assert_eq!(parse_max_age(Some(b"-1")), 0);
-/// assert_eq!(parse_max_age(Some(b"")), 5);
-/// assert_eq!(parse_max_age(Some(b"1.5")), 5);
-/// ```
-pub fn parse_max_age(value: Option<&[u8]>) -> u64 {
+pub(crate) fn parse_max_age(value: Option<&[u8]>) -> u64 {
     let Some(value) = value else {
         return DEFAULT_MAX_AGE;
     };
@@ -460,7 +452,7 @@ pub(crate) fn preflight_check_traced(
             allowed.clone(),
         );
         allowed?;
-        if result.wildcard_covers_authorization(request) {
+        if result.allows_authorization_only_by_wildcard(request) {
             stage.notes.push(Note::WildcardCoveredAuthorization);
         }
     }
@@ -717,5 +709,15 @@ mod tests {
         )
         .unwrap();
         assert!(ok.private_network);
+    }
+
+    #[test]
+    fn max_age_as_documented() {
+        assert_eq!(parse_max_age(None), 5);
+        assert_eq!(parse_max_age(Some(b"600")), 600);
+        assert_eq!(parse_max_age(Some(b"86400")), 86400); // no cap here
+        assert_eq!(parse_max_age(Some(b"-1")), 0);
+        assert_eq!(parse_max_age(Some(b"")), 5);
+        assert_eq!(parse_max_age(Some(b"1.5")), 5);
     }
 }

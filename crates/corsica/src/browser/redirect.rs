@@ -26,7 +26,7 @@ const REQUEST_BODY_HEADER_NAMES: [&str; 4] = [
 ];
 
 /// Whether `status` is a redirect status: 301, 302, 303, 307 or 308 (Fetch "redirect status").
-pub fn is_redirect_status(status: u16) -> bool {
+pub(crate) fn is_redirect_status(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 

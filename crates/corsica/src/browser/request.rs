@@ -463,16 +463,6 @@ impl BrowserRequest {
         self.wildcard_covers_authorization
     }
 
-    /// This request with [`BrowserRequestBuilder::wildcard_covers_authorization`] set to `yes`:
-    /// to ask what the Fetch Standard says where Chromium is lenient, or the other way round.
-    #[must_use]
-    pub fn with_wildcard_covers_authorization(&self, yes: bool) -> Self {
-        BrowserRequest {
-            wildcard_covers_authorization: yes,
-            ..self.clone()
-        }
-    }
-
     /// The network partition key.
     pub fn partition_key(&self) -> &str {
         &self.partition_key
@@ -515,9 +505,10 @@ impl BrowserRequest {
         self.response_tainting() == ResponseTainting::Cors
     }
 
-    /// The CORS-unsafe request-header names of the request's headers, as
-    /// `Access-Control-Request-Headers` lists them (see
-    /// [`cors_unsafe_request_header_names`](super::cors_unsafe_request_header_names)).
+    /// The CORS-unsafe request-header names of the request's headers (Fetch "CORS-unsafe
+    /// request-header names"), as `Access-Control-Request-Headers` lists them: lower-cased,
+    /// de-duplicated, sorted. Safelisted headers whose values add up to more than 1024 bytes
+    /// count as unsafe too; forbidden request-headers are skipped, as Chromium does.
     pub fn cors_unsafe_header_names(&self) -> Vec<String> {
         cors_unsafe_request_header_names(self.headers.iter().map(|(n, v)| (n, v)))
     }

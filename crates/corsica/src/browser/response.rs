@@ -24,6 +24,7 @@ pub(crate) const LOCATION: &str = "location";
 /// assert_eq!(r.get("vary"), None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResponseHead {
     /// The status code.
     pub status: u16,
@@ -79,9 +80,9 @@ impl ResponseHead {
     }
 
     /// Whether the response is a redirect the browser acts on: a redirect status (see
-    /// [`is_redirect_status`](super::is_redirect_status)) with a `Location` header.
+    /// 301, 302, 303, 307 or 308, Fetch "redirect status") with a `Location` header.
     pub fn is_redirect(&self) -> bool {
-        super::is_redirect_status(self.status) && self.contains(LOCATION)
+        super::redirect::is_redirect_status(self.status) && self.contains(LOCATION)
     }
 
     /// Whether the status is an ok status, 200–299 (Fetch "ok status"), as a preflight's must be.

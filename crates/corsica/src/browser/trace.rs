@@ -15,7 +15,9 @@ use url::Url;
 use super::address_space::AddressSpace;
 use super::error::FetchError;
 
-/// What a fetch did, stage by stage; see the [module documentation](self).
+/// What a fetch did, stage by stage: the request before anything is sent, then each response
+/// examined, each with the checks that ran on it in the browser's order (up to the first
+/// failure) and what the browser concluded.
 ///
 /// ```
 /// use corsica::Origin;
