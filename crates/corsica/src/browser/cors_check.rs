@@ -59,12 +59,7 @@ use crate::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGI
 ///
 /// A [`CorsError`] of the kinds above.
 pub fn cors_check(request: &BrowserRequest, response: &ResponseHead) -> Result<(), CorsError> {
-    cors_check_traced(
-        &mut Stage::detached(request.url()),
-        request,
-        response,
-        false,
-    )
+    cors_check_traced(&mut Stage::detached(), request, response, false)
 }
 
 /// [`cors_check`], recording each check in `stage`; on a preflight response (`preflight`),

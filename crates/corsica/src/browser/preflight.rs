@@ -71,11 +71,7 @@ impl PreflightResult {
     /// or [`InvalidAllowHeadersPreflightResponse`](CorsErrorKind::InvalidAllowHeadersPreflightResponse)
     /// when an element of the list is not a token.
     pub fn parse(response: &ResponseHead, credentials: CredentialsMode) -> Result<Self, CorsError> {
-        Self::parse_traced(
-            &mut Stage::detached_status(response.status),
-            response,
-            credentials,
-        )
+        Self::parse_traced(&mut Stage::detached(), response, credentials)
     }
 
     /// [`parse`](Self::parse), recording the two syntax checks in `stage`.
@@ -364,11 +360,7 @@ pub fn preflight_check(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<PreflightResult, CorsError> {
-    preflight_check_traced(
-        &mut Stage::detached_status(response.status),
-        request,
-        response,
-    )
+    preflight_check_traced(&mut Stage::detached(), request, response)
 }
 
 /// [`preflight_check`], recording each check in `stage`.

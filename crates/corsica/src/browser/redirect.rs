@@ -82,7 +82,7 @@ pub fn follow_redirect(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<Option<BrowserRequest>, FetchError> {
-    follow_redirect_traced(&mut Stage::detached(request.url()), request, response)
+    follow_redirect_traced(&mut Stage::detached(), request, response)
 }
 
 /// [`follow_redirect`], recording each check in `stage`, and the redirect taken.

@@ -60,7 +60,7 @@ impl Trace {
     /// The last stage (a detached one if there is none yet).
     pub(crate) fn current(&mut self) -> &mut Stage {
         if self.stages.is_empty() {
-            self.stages.push(Stage::detached_status(0));
+            self.stages.push(Stage::detached());
         }
         let last = self.stages.len() - 1;
         &mut self.stages[last]
@@ -121,22 +121,11 @@ impl Stage {
     }
 
     /// A stage that nobody reads, for the checks run outside an [`Exchange`](super::Exchange).
-    pub(crate) fn detached(url: &Url) -> Stage {
-        Stage {
-            kind: StageKind::Response,
-            url: url.clone(),
-            status: None,
-            checks: Vec::new(),
-            notes: Vec::new(),
-        }
-    }
-
-    /// [`detached`](Self::detached), for checks that need no URL.
-    pub(crate) fn detached_status(status: u16) -> Stage {
+    pub(crate) fn detached() -> Stage {
         Stage {
             kind: StageKind::Response,
             url: Url::parse("about:blank").expect("a valid URL"),
-            status: Some(status),
+            status: None,
             checks: Vec::new(),
             notes: Vec::new(),
         }
