@@ -4,7 +4,7 @@
 //! servers on other loopback origins that answer canned headers per scenario (path
 //! `/s/{scenario}/{stop}`; a preflight gets the stop's canned preflight response, anything else
 //! its canned actual response). The same scenario is then checked by `corsica check`'s own code
-//! (`src/check/live`, compiled in here and called in-process) against the same servers, and, for
+//! (`corsica_cli::check::live`, called in-process) against the same servers, and, for
 //! every 25th scenario, by the real `corsica` binary too.
 //!
 //! For every scenario these must agree, or the trial fails and prints the scenario:
@@ -26,10 +26,6 @@
 //! `CORSICA_CHECK_SEED`), plus explicit redirect scenarios. Chromium must be installed: without it
 //! the run fails with the command that installs it.
 
-#[path = "../src/check/live/mod.rs"]
-#[allow(dead_code, unused_imports)]
-mod live;
-
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -37,6 +33,7 @@ use std::time::{Duration, Instant};
 
 use corsica::Origin;
 use corsica::browser::{CredentialsMode, PreflightResult};
+use corsica_cli::check::live;
 use corsica_harness::{Chromium, FetchResult, Page, StubRequest, StubResponse, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Value, json};

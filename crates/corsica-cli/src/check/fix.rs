@@ -2,8 +2,8 @@
 //! values that failed (the origin to echo, the method or header to list, the status seen).
 
 use corsica::browser::{
-    BrowserRequest, CorsError, CorsErrorKind, CredentialsMode, FetchError, NetworkError,
-    PreflightResult, ResponseHead, is_redirect_status,
+    BrowserRequest, CorsError, CorsErrorKind, CredentialsMode, FetchError, NetworkError, Note,
+    PreflightResult, ResponseHead, StageKind, Star,
 };
 
 use super::live::Report;
@@ -53,7 +53,7 @@ fn place(context: &FixContext<'_>) -> String {
         return "the preflight (OPTIONS) response".to_string();
     }
     match context.response {
-        Some(r) if is_redirect_status(r.status) && r.contains("location") => {
+        Some(r) if r.is_redirect() => {
             format!("the {} redirect response", r.status)
         }
         _ => "the response".to_string(),
@@ -63,22 +63,19 @@ fn place(context: &FixContext<'_>) -> String {
 /// For an allowed request: the server change the Fetch Standard asks for when only Chromium's
 /// leniency let `Authorization` through a preflight answered `Access-Control-Allow-Headers: *`.
 fn authorization_under_wildcard(report: &Report) -> Option<String> {
-    report
-        .steps
-        .iter()
-        .filter(|s| s.preflight)
-        .find_map(|step| {
-            let strict = step.request.with_wildcard_covers_authorization(false);
-            let result = PreflightResult::parse(&step.head, strict.credentials()).ok()?;
-            let refused = result.check_headers(&strict).is_err()
-                && result.check_headers(&step.request).is_ok();
-            refused.then(|| {
-                "allowed by Chromium and Firefox today, but the Fetch Standard says \
-             \"Access-Control-Allow-Headers: *\" never covers Authorization and browsers plan to \
-             enforce it: list it, e.g. \"Access-Control-Allow-Headers: *, authorization\""
-                    .to_owned()
-            })
-        })
+    let covered = report.verdict.trace.stages.iter().any(|stage| {
+        stage.kind == StageKind::Preflight
+            && stage
+                .notes
+                .iter()
+                .any(|n| matches!(n, Note::WildcardCoveredAuthorization))
+    });
+    covered.then(|| {
+        "allowed by Chromium and Firefox today, but the Fetch Standard says \
+         \"Access-Control-Allow-Headers: *\" never covers Authorization and browsers plan to \
+         enforce it: list it, e.g. \"Access-Control-Allow-Headers: *, authorization\""
+            .to_owned()
+    })
 }
 
 fn cors_fix(e: &CorsError, context: &FixContext<'_>) -> String {
@@ -87,7 +84,7 @@ fn cors_fix(e: &CorsError, context: &FixContext<'_>) -> String {
     // Chromium checks the preflight's CORS headers before its status, so a preflight that
     // fails both is reported for the headers: name the status too.
     let status = context.response.map_or(0, |r| r.status);
-    if !context.preflight || (200..=299).contains(&status) {
+    if !context.preflight || context.response.is_some_and(ResponseHead::has_ok_status) {
         return text;
     }
     match e.kind {
@@ -203,7 +200,7 @@ fn cors_fix_base(e: &CorsError, context: &FixContext<'_>) -> String {
             format!(
                 "fix \"Access-Control-Allow-Methods\" in the preflight response: it must be a \
                  comma-separated list of method names, such as \"{}\" (it is \"{v}\")",
-                example_methods(request.method())
+                example_methods(request)
             )
         }
         InvalidAllowHeadersPreflightResponse => {
@@ -283,11 +280,11 @@ fn cors_fix_base(e: &CorsError, context: &FixContext<'_>) -> String {
 }
 
 /// `GET, POST, PUT` with the request's method in it.
-fn example_methods(method: &str) -> String {
-    if matches!(method, "GET" | "HEAD" | "POST") {
+fn example_methods(request: &BrowserRequest) -> String {
+    if request.has_cors_safelisted_method() {
         "GET, POST".to_string()
     } else {
-        format!("GET, POST, {method}")
+        format!("GET, POST, {}", request.method())
     }
 }
 
@@ -335,8 +332,12 @@ fn preflight_status_fix(context: &FixContext<'_>) -> String {
     )
 }
 
+/// What the preflight response in `context` allows, as the engine reads it.
+fn allowed(context: &FixContext<'_>) -> Option<PreflightResult> {
+    PreflightResult::parse(context.response?, context.request.credentials()).ok()
+}
+
 fn method_fix(method: &str, context: &FixContext<'_>) -> String {
-    let include = context.request.credentials() == CredentialsMode::Include;
     let Some(listed) = value(context, "access-control-allow-methods") else {
         return format!("add \"Access-Control-Allow-Methods: {method}\" to the preflight response");
     };
@@ -344,16 +345,16 @@ fn method_fix(method: &str, context: &FixContext<'_>) -> String {
         "add \"{method}\" to \"Access-Control-Allow-Methods\" in the preflight response (it is \
          \"{listed}\")"
     );
-    let items: Vec<&str> = listed.split(',').map(str::trim).collect();
-    if let Some(other) = items
-        .iter()
-        .find(|m| m.eq_ignore_ascii_case(method) && **m != method)
+    let allowed = allowed(context);
+    if let Some(other) = allowed
+        .as_ref()
+        .and_then(|a| a.method_in_other_case(method))
     {
         text.push_str(&format!(
             "; methods are case-sensitive: the page sends \"{method}\" and the server allows \
              \"{other}\" (browsers upper-case only DELETE, GET, HEAD, OPTIONS, POST and PUT)"
         ));
-    } else if include && items.contains(&"*") {
+    } else if allowed.is_some_and(|a| a.methods_star() == Star::Name) {
         text.push_str("; \"*\" is not a wildcard for requests with credentials");
     }
     text
@@ -361,7 +362,6 @@ fn method_fix(method: &str, context: &FixContext<'_>) -> String {
 
 fn header_fix(name: &str, context: &FixContext<'_>) -> String {
     let request = context.request;
-    let include = request.credentials() == CredentialsMode::Include;
     let Some(listed) = value(context, "access-control-allow-headers") else {
         let names = request.cors_unsafe_header_names();
         let names = if names.is_empty() {
@@ -371,23 +371,20 @@ fn header_fix(name: &str, context: &FixContext<'_>) -> String {
         };
         return format!("add \"Access-Control-Allow-Headers: {names}\" to the preflight response");
     };
-    let allowed = context
-        .response
-        .and_then(|r| PreflightResult::parse(r, request.credentials()).ok())
-        .map(|r| r.headers)
-        .unwrap_or_default();
-    let wildcard = !include && allowed.iter().any(|h| h == "*");
-    if wildcard && name == "authorization" {
+    let allowed = allowed(context);
+    let star = allowed
+        .as_ref()
+        .map_or(Star::Absent, PreflightResult::headers_star);
+    if star == Star::Wildcard && name == "authorization" {
         return format!(
             "add \"authorization\" to \"Access-Control-Allow-Headers\" in the preflight response \
              (it is \"{listed}\"): \"*\" never covers Authorization, which must be listed by name"
         );
     }
-    let mut missing: Vec<String> = request
-        .cors_unsafe_header_names()
-        .into_iter()
-        .filter(|n| !allowed.contains(n))
-        .collect();
+    let mut missing = allowed.map_or_else(
+        || request.cors_unsafe_header_names(),
+        |a| a.refused_headers(request),
+    );
     if missing.is_empty() {
         missing.push(name.to_string());
     }
@@ -396,7 +393,7 @@ fn header_fix(name: &str, context: &FixContext<'_>) -> String {
          \"{listed}\")",
         missing.join(", ")
     );
-    if include && allowed.iter().any(|h| h == "*") {
+    if star == Star::Name {
         text.push_str("; \"*\" is not a wildcard for requests with credentials");
     }
     text

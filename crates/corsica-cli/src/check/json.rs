@@ -19,7 +19,7 @@
 //!   (`ERR_TOO_MANY_REDIRECTS`); `message` is the line Chromium's console prints.
 //! - `fix` names the server change; empty when allowed.
 
-use corsica::browser::{CHROMIUM_MAX_AGE_CAP, FetchError, parse_max_age};
+use corsica::browser::{FetchError, Note};
 use serde::Serialize;
 
 use super::fix;
@@ -69,14 +69,17 @@ fn headers(step: &Exchanged) -> Vec<(String, String)> {
         .collect()
 }
 
-/// How long Chromium caches the result of the preflight in `step`, if it passed.
-pub(crate) fn cache_seconds(report: &Report, index: usize) -> Option<u64> {
-    if report.failed_step() == Some(index) {
-        return None;
-    }
-    let head = &report.steps[index].head;
-    let max_age = parse_max_age(head.get("access-control-max-age").as_deref());
-    Some(max_age.min(CHROMIUM_MAX_AGE_CAP))
+/// How long the browser caches the result of the preflight in `step`, if it passed.
+fn cache_seconds(report: &Report, index: usize) -> Option<u64> {
+    report
+        .verdict
+        .trace
+        .responses()
+        .nth(index)?
+        .note(|note| match note {
+            Note::PreflightCached { seconds, .. } => Some(*seconds),
+            _ => None,
+        })
 }
 
 /// The line Chromium's console prints for the verdict's error.

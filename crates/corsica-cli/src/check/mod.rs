@@ -4,11 +4,11 @@
 //! Chromium's console would print and the server change that fixes it.
 //!
 //! The browser is the engine's ([`corsica::browser::Exchange`]); [`live`] does the network,
-//! [`render`] and [`json`] the presentation, [`fix`] the advice.
+//! `render` and `json` the presentation, `fix` the advice.
 
 mod fix;
 mod json;
-pub(crate) mod live;
+pub mod live;
 pub(crate) mod render;
 
 use std::time::Duration;

@@ -1,19 +1,16 @@
 //! `corsica check` for people: each request and response in turn with the checks the browser ran
 //! on it, then the verdict, the line Chromium's console prints, and the fix.
 //!
-//! Which check passed or failed is read off the engine's verdict: checks run in Chromium's order
-//! and stop at the first failure, so every check before the failing one passed. Nothing is
-//! decided here.
+//! Which checks ran, in which order, and which one failed is the engine's trace
+//! ([`corsica::browser::Trace`]); this module only words it. Nothing is decided here.
 
 use std::fmt::Write as _;
 
-use corsica::browser::{
-    CorsErrorKind, CredentialsMode, FetchError, NetworkError, ResponseHead, is_redirect_status,
-};
+use corsica::browser::{Check, CorsErrorKind, FetchError, MAX_REDIRECTS, Note, Rule, Stage};
 use owo_colors::OwoColorize;
 
 use super::fix;
-use super::json::{cache_seconds, message};
+use super::json::message;
 use super::live::{Exchanged, Report};
 use crate::output::sanitized;
 
@@ -23,14 +20,6 @@ use crate::output::sanitized;
 struct Line {
     ok: Option<bool>,
     text: String,
-}
-
-/// A check in Chromium's order: the error kinds that mean it failed, and what to say.
-struct Slot<'a> {
-    fails_on: &'a [CorsErrorKind],
-    network: &'a [NetworkError],
-    pass: Option<String>,
-    fail: Box<dyn Fn(&FetchError) -> String + 'a>,
 }
 
 /// Bytes for a terminal: UTF-8 as is when it is UTF-8, otherwise one char per byte; control
@@ -52,10 +41,6 @@ fn shown(bytes: &[u8]) -> String {
     }
 }
 
-fn header_value(head: &ResponseHead, name: &str) -> Option<String> {
-    head.get(name).map(|v| shown(&v))
-}
-
 fn failure_text(error: &FetchError) -> String {
     match error {
         FetchError::Cors(e) => e.reason(),
@@ -63,310 +48,154 @@ fn failure_text(error: &FetchError) -> String {
     }
 }
 
-/// The checks the browser runs on one response, marked up to the failing one.
-fn checks(report: &Report, index: usize) -> Vec<Line> {
-    let step = &report.steps[index];
-    let failure = if report.failed_step() == Some(index) {
-        report.verdict.result.as_ref().err()
-    } else {
-        None
-    };
-    let request = &step.request;
-    let head = &step.head;
-    let origin = request.serialized_origin().to_string();
-    let include = request.credentials() == CredentialsMode::Include;
-    let status = head.status;
-    let redirect = is_redirect_status(status) && head.contains("location");
-    let acao = header_value(head, "access-control-allow-origin");
-    let origin_pass = match acao.as_deref() {
-        Some("*") => "Access-Control-Allow-Origin is *: any origin, no credentials".to_string(),
-        _ => format!("Access-Control-Allow-Origin matches {origin}"),
-    };
-    let origin_fail = {
-        let acao = acao.unwrap_or_default();
-        move |e: &FetchError| {
-            let kind = match e {
-                FetchError::Cors(e) => e.kind.to_preflight(),
-                FetchError::Network(_) => return failure_text(e),
-            };
-            match kind {
-                CorsErrorKind::PreflightMissingAllowOriginHeader => {
-                    "no Access-Control-Allow-Origin header".to_string()
-                }
-                CorsErrorKind::PreflightWildcardOriginNotAllowed => {
-                    "Access-Control-Allow-Origin is * but the request has credentials".to_string()
-                }
-                CorsErrorKind::PreflightMultipleAllowOriginValues => {
-                    format!("Access-Control-Allow-Origin has several values: \"{acao}\"")
-                }
-                CorsErrorKind::PreflightInvalidAllowOriginValue => {
-                    format!("Access-Control-Allow-Origin \"{acao}\" is not an origin")
-                }
-                _ => format!("Access-Control-Allow-Origin \"{acao}\" is not \"{origin}\""),
+/// What the line says for a check that passed; `None` for the checks not worth a line.
+fn passed(check: &Check, stage: &Stage, origin: &str) -> Option<String> {
+    let status = stage.status.unwrap_or_default();
+    Some(match &check.rule {
+        Rule::AllowOrigin if check.seen.as_deref() == Some(b"*") => {
+            "Access-Control-Allow-Origin is *: any origin, no credentials".to_string()
+        }
+        Rule::AllowOrigin => format!("Access-Control-Allow-Origin matches {origin}"),
+        Rule::AllowCredentials => "Access-Control-Allow-Credentials is true".to_string(),
+        Rule::OkStatus => format!("status {status} is ok (2xx)"),
+        Rule::AllowPrivateNetwork => "Access-Control-Allow-Private-Network is true".to_string(),
+        Rule::MethodAllowed { method, safelisted } => {
+            if *safelisted {
+                format!("method {method} is allowed (CORS-safelisted)")
+            } else {
+                format!("method {method} is allowed")
             }
         }
+        Rule::HeadersAllowed { names } => match names.as_slice() {
+            [] => return None,
+            [name] => format!("request header {name} is allowed"),
+            names => format!("request headers {} are allowed", names.join(", ")),
+        },
+        _ => return None,
+    })
+}
+
+/// What the line says for the check that failed with `error`.
+fn failed(check: &Check, error: &FetchError, stage: &Stage, origin: &str) -> String {
+    let status = stage.status.unwrap_or_default();
+    let seen = check.seen.as_deref().map(shown);
+    let value = seen.clone().unwrap_or_default();
+    let kind = match error {
+        FetchError::Cors(e) => Some(e.kind.to_preflight()),
+        FetchError::Network(_) => None,
     };
-    let credentials_fail = {
-        let acac = header_value(head, "access-control-allow-credentials");
-        move |_: &FetchError| match &acac {
+    match &check.rule {
+        Rule::PreflightNotRedirected => format!(
+            "the preflight is redirected ({status} to \"{value}\"): browsers never follow that"
+        ),
+        Rule::AllowOrigin => match kind {
+            None => failure_text(error),
+            Some(CorsErrorKind::PreflightMissingAllowOriginHeader) => {
+                "no Access-Control-Allow-Origin header".to_string()
+            }
+            Some(CorsErrorKind::PreflightWildcardOriginNotAllowed) => {
+                "Access-Control-Allow-Origin is * but the request has credentials".to_string()
+            }
+            Some(CorsErrorKind::PreflightMultipleAllowOriginValues) => {
+                format!("Access-Control-Allow-Origin has several values: \"{value}\"")
+            }
+            Some(CorsErrorKind::PreflightInvalidAllowOriginValue) => {
+                format!("Access-Control-Allow-Origin \"{value}\" is not an origin")
+            }
+            Some(_) => format!("Access-Control-Allow-Origin \"{value}\" is not \"{origin}\""),
+        },
+        Rule::AllowCredentials => match seen {
             None => {
                 "no Access-Control-Allow-Credentials header (credentials need \"true\")".to_string()
             }
             Some(v) => format!("Access-Control-Allow-Credentials is \"{v}\", not \"true\""),
+        },
+        Rule::OkStatus => format!("status {status} is not ok (2xx)"),
+        Rule::AllowPrivateNetwork => match seen {
+            None => "no Access-Control-Allow-Private-Network header".to_string(),
+            Some(v) => format!("Access-Control-Allow-Private-Network is \"{v}\", not \"true\""),
+        },
+        Rule::AllowMethodsSyntax => {
+            format!("Access-Control-Allow-Methods \"{value}\" is not a list of names")
         }
-    };
-    let origin_kinds: &[CorsErrorKind] = if step.preflight {
-        &[
-            CorsErrorKind::PreflightWildcardOriginNotAllowed,
-            CorsErrorKind::PreflightMissingAllowOriginHeader,
-            CorsErrorKind::PreflightMultipleAllowOriginValues,
-            CorsErrorKind::PreflightInvalidAllowOriginValue,
-            CorsErrorKind::PreflightAllowOriginMismatch,
-        ]
-    } else {
-        &[
-            CorsErrorKind::WildcardOriginNotAllowed,
-            CorsErrorKind::MissingAllowOriginHeader,
-            CorsErrorKind::MultipleAllowOriginValues,
-            CorsErrorKind::InvalidAllowOriginValue,
-            CorsErrorKind::AllowOriginMismatch,
-        ]
-    };
-    let mut slots: Vec<Slot<'_>> = Vec::new();
-    let mut after: Vec<Line> = Vec::new();
-    if step.preflight {
-        let location = header_value(head, "location").unwrap_or_default();
-        slots.push(Slot {
-            fails_on: &[CorsErrorKind::PreflightDisallowedRedirect],
-            network: &[],
-            pass: None,
-            fail: Box::new(move |_| {
-                format!("the preflight is redirected ({status} to \"{location}\"): browsers never follow that")
-            }),
-        });
-        slots.push(Slot {
-            fails_on: origin_kinds,
-            network: &[],
-            pass: Some(origin_pass),
-            fail: Box::new(origin_fail),
-        });
-        if include {
-            slots.push(Slot {
-                fails_on: &[CorsErrorKind::PreflightInvalidAllowCredentials],
-                network: &[],
-                pass: Some("Access-Control-Allow-Credentials is true".to_string()),
-                fail: Box::new(credentials_fail),
-            });
+        Rule::AllowHeadersSyntax => {
+            format!("Access-Control-Allow-Headers \"{value}\" is not a list of names")
         }
-        slots.push(Slot {
-            fails_on: &[CorsErrorKind::PreflightInvalidStatus],
-            network: &[],
-            pass: Some(format!("status {status} is ok (2xx)")),
-            fail: Box::new(move |_| format!("status {status} is not ok (2xx)")),
-        });
-        if request.private_network().is_some() {
-            let acapn = header_value(head, "access-control-allow-private-network");
-            slots.push(Slot {
-                fails_on: &[
-                    CorsErrorKind::PreflightMissingAllowPrivateNetwork,
-                    CorsErrorKind::PreflightInvalidAllowPrivateNetwork,
-                ],
-                network: &[],
-                pass: Some("Access-Control-Allow-Private-Network is true".to_string()),
-                fail: Box::new(move |_| match &acapn {
-                    None => "no Access-Control-Allow-Private-Network header".to_string(),
-                    Some(v) => {
-                        format!("Access-Control-Allow-Private-Network is \"{v}\", not \"true\"")
-                    }
-                }),
-            });
+        Rule::MethodAllowed { method, .. } => {
+            format!("method {method} is not allowed by Access-Control-Allow-Methods")
         }
-        for (kind, name) in [
-            (
-                CorsErrorKind::InvalidAllowMethodsPreflightResponse,
-                "access-control-allow-methods",
+        Rule::HeadersAllowed { .. } => match error {
+            FetchError::Cors(e) => format!(
+                "request header {} is not allowed by Access-Control-Allow-Headers",
+                shown(e.failed_parameter.as_bytes())
             ),
-            (
-                CorsErrorKind::InvalidAllowHeadersPreflightResponse,
-                "access-control-allow-headers",
-            ),
-        ] {
-            let value = header_value(head, name).unwrap_or_default();
-            let fails_on: &[CorsErrorKind] =
-                if kind == CorsErrorKind::InvalidAllowMethodsPreflightResponse {
-                    &[CorsErrorKind::InvalidAllowMethodsPreflightResponse]
-                } else {
-                    &[CorsErrorKind::InvalidAllowHeadersPreflightResponse]
-                };
-            let label = if kind == CorsErrorKind::InvalidAllowMethodsPreflightResponse {
-                "Access-Control-Allow-Methods"
-            } else {
-                "Access-Control-Allow-Headers"
-            };
-            slots.push(Slot {
-                fails_on,
-                network: &[],
-                pass: None,
-                fail: Box::new(move |_| format!("{label} \"{value}\" is not a list of names")),
-            });
+            FetchError::Network(_) => failure_text(error),
+        },
+        Rule::RedirectLimit => format!("more than {MAX_REDIRECTS} redirects"),
+        Rule::LocationCredentials => {
+            "the Location has a username or password, which a CORS request may not follow"
+                .to_string()
         }
-        let method = request.method().to_string();
-        let safelisted = matches!(method.as_str(), "GET" | "HEAD" | "POST");
-        slots.push(Slot {
-            fails_on: &[CorsErrorKind::MethodDisallowedByPreflightResponse],
-            network: &[],
-            pass: Some(if safelisted {
-                format!("method {method} is allowed (CORS-safelisted)")
-            } else {
-                format!("method {method} is allowed")
-            }),
-            fail: Box::new(move |_| {
-                format!("method {method} is not allowed by Access-Control-Allow-Methods")
-            }),
-        });
-        let unsafe_names = request.cors_unsafe_header_names();
-        if !unsafe_names.is_empty() {
-            slots.push(Slot {
-                fails_on: &[CorsErrorKind::HeaderDisallowedByPreflightResponse],
-                network: &[],
-                pass: Some(if unsafe_names.len() == 1 {
-                    format!("request header {} is allowed", unsafe_names[0])
-                } else {
-                    format!("request headers {} are allowed", unsafe_names.join(", "))
-                }),
-                fail: Box::new(|e| match e {
-                    FetchError::Cors(e) => format!(
-                        "request header {} is not allowed by Access-Control-Allow-Headers",
-                        shown(e.failed_parameter.as_bytes())
-                    ),
-                    FetchError::Network(_) => failure_text(e),
-                }),
-            });
-        }
-        if failure.is_none() {
-            if let Some(seconds) = cache_seconds(report, index) {
-                after.push(Line {
-                    ok: None,
-                    text: if seconds == 0 {
-                        "the result is not cached (Access-Control-Max-Age)".to_string()
-                    } else {
-                        format!("the result may be cached for {seconds} s")
-                    },
-                });
-            }
-        }
-    } else {
-        let cors = request.uses_cors();
-        if !cors {
-            after.push(Line {
-                ok: None,
-                text: "same origin as the page: no CORS check".to_string(),
-            });
-        }
-        if redirect {
-            slots.push(Slot {
-                fails_on: &[],
-                network: &[
-                    NetworkError::InvalidRedirect,
-                    NetworkError::MultipleLocations,
-                ],
-                pass: None,
-                fail: Box::new(failure_text),
-            });
-        }
-        if cors {
-            slots.push(Slot {
-                fails_on: origin_kinds,
-                network: &[],
-                pass: Some(origin_pass),
-                fail: Box::new(origin_fail),
-            });
-            if include {
-                slots.push(Slot {
-                    fails_on: &[CorsErrorKind::InvalidAllowCredentials],
-                    network: &[],
-                    pass: Some("Access-Control-Allow-Credentials is true".to_string()),
-                    fail: Box::new(credentials_fail),
-                });
-            }
-        }
-        if redirect {
-            slots.push(Slot {
-                fails_on: &[],
-                network: &[NetworkError::TooManyRedirects],
-                pass: None,
-                fail: Box::new(|_| "more than 20 redirects".to_string()),
-            });
-            slots.push(Slot {
-                fails_on: &[CorsErrorKind::RedirectContainsCredentials],
-                network: &[],
-                pass: None,
-                fail: Box::new(|_| {
-                    "the Location has a username or password, which a CORS request may not follow"
-                        .to_string()
-                }),
-            });
-            slots.push(Slot {
-                fails_on: &[],
-                network: &[NetworkError::UnsafeRedirect],
-                pass: None,
-                fail: Box::new(|_| "the Location is not an http or https URL".to_string()),
-            });
-            if let Some(next) = report.steps.get(index + 1) {
-                let mut text = format!("redirected to {}", next.request.url());
-                if next.request.is_tainted() && !request.is_tainted() {
-                    text.push_str(
-                        " (a third origin: from here on the browser sends \"Origin: null\")",
-                    );
-                }
-                after.push(Line { ok: None, text });
-            }
-        } else if let Ok(exposed) = &report.verdict.result {
-            if index + 1 == report.steps.len() {
-                after.push(Line {
-                    ok: None,
-                    text: if exposed.headers.is_empty() {
-                        "the script can read no response header".to_string()
-                    } else {
-                        format!("the script can read: {}", exposed.headers.join(", "))
-                    },
-                });
-            }
-        }
+        Rule::LocationScheme => "the Location is not an http or https URL".to_string(),
+        _ => failure_text(error),
     }
+}
+
+/// What the line says for a note; `None` for the notes not worth a line.
+fn noted(note: &Note) -> Option<String> {
+    Some(match note {
+        Note::PreflightCached { seconds: 0, .. } => {
+            "the result is not cached (Access-Control-Max-Age)".to_string()
+        }
+        Note::PreflightCached { seconds, .. } => {
+            format!("the result may be cached for {seconds} s")
+        }
+        Note::SameOrigin => "same origin as the page: no CORS check".to_string(),
+        Note::Redirected { to, taints_origin } => {
+            let mut text = format!("redirected to {to}");
+            if *taints_origin {
+                text.push_str(" (a third origin: from here on the browser sends \"Origin: null\")");
+            }
+            text
+        }
+        Note::Exposed(headers) if headers.is_empty() => {
+            "the script can read no response header".to_string()
+        }
+        Note::Exposed(headers) => format!("the script can read: {}", headers.join(", ")),
+        _ => return None,
+    })
+}
+
+/// The engine's checks on one response, up to the failing one; then, if none failed, what the
+/// browser concluded.
+fn checks(report: &Report, index: usize) -> Vec<Line> {
+    let Some(stage) = report.verdict.trace.responses().nth(index) else {
+        return Vec::new();
+    };
+    let origin = report.steps[index].request.serialized_origin();
     let mut lines = Vec::new();
-    let mut failed = false;
-    for slot in slots {
-        let hit = match failure {
-            Some(FetchError::Cors(e)) => slot.fails_on.contains(&e.kind),
-            Some(FetchError::Network(e)) => slot.network.contains(e),
-            None => false,
-        };
-        if hit {
-            if let Some(e) = failure {
+    for check in &stage.checks {
+        match &check.result {
+            Ok(()) => lines.extend(passed(check, stage, origin).map(|text| Line {
+                ok: Some(true),
+                text,
+            })),
+            Err(error) => {
                 lines.push(Line {
                     ok: Some(false),
-                    text: (slot.fail)(e),
+                    text: failed(check, error, stage, origin),
                 });
+                return lines;
             }
-            failed = true;
-            break;
-        }
-        if let Some(pass) = slot.pass {
-            lines.push(Line {
-                ok: Some(true),
-                text: pass,
-            });
         }
     }
-    match failure {
-        Some(e) if !failed => lines.push(Line {
-            ok: Some(false),
-            text: failure_text(e),
-        }),
-        Some(_) => {}
-        None => lines.extend(after),
-    }
+    lines.extend(
+        stage
+            .notes
+            .iter()
+            .filter_map(noted)
+            .map(|text| Line { ok: None, text }),
+    );
     lines
 }
 

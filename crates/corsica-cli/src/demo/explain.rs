@@ -137,19 +137,14 @@ pub(crate) async fn explain(api: &Url, d: Described) -> Explained {
         Ok(origin) => origin,
         Err(e) => return Explained::error(command, &format!("--origin {}: {e}", shown(&d.origin))),
     };
-    let credentials = match d.credentials.as_str() {
-        "omit" => CredentialsMode::Omit,
-        "same-origin" => CredentialsMode::SameOrigin,
-        "include" => CredentialsMode::Include,
-        other => {
-            return Explained::error(
-                command,
-                &format!(
-                    "--credentials {}: one of omit, same-origin, include",
-                    shown(other)
-                ),
-            );
-        }
+    let Ok(credentials) = d.credentials.parse::<CredentialsMode>() else {
+        return Explained::error(
+            command,
+            &format!(
+                "--credentials {}: one of omit, same-origin, include",
+                shown(&d.credentials)
+            ),
+        );
     };
     let mut headers = Vec::with_capacity(d.headers.len());
     for line in &d.headers {

@@ -3,7 +3,6 @@
 
 mod eval;
 mod lint;
-mod parse_error;
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -225,15 +224,15 @@ pub(crate) fn check(bytes: &[u8], format: PolicyFormat) -> Checked {
         },
         policy: None,
     };
-    // Editors on Windows like to start UTF-8 files with a byte-order mark; parsers do not.
-    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => return invalid(parse_error::not_utf8(bytes, &e, format)),
-    };
-    let config = match PolicyConfig::parse(text, format) {
+    let config = match PolicyConfig::parse(bytes, format) {
         Ok(config) => config,
-        Err(e) => return invalid(parse_error::problem(&e, text)),
+        Err(e) => {
+            return invalid(Problem {
+                key: e.key.clone().unwrap_or_default(),
+                value: String::new(),
+                message: e.to_string(),
+            });
+        }
     };
     let warnings_of = |warnings: &[corsica::ConfigWarning]| -> Vec<Problem> {
         warnings

@@ -9,10 +9,10 @@ use super::preflight::{CHROMIUM_MAX_AGE_CAP, PreflightResult};
 use super::request::BrowserRequest;
 
 /// Most entries the cache holds (Chromium `kMaxCacheEntries`).
-pub const MAX_CACHE_ENTRIES: usize = 1024;
+pub(crate) const MAX_CACHE_ENTRIES: usize = 1024;
 
 /// URLs this long or longer are never cached (Chromium `kMaxKeyLength`).
-pub const MAX_CACHED_URL_LEN: usize = 1024;
+pub(crate) const MAX_CACHED_URL_LEN: usize = 1024;
 
 /// How many entries make room when the cache is full (Chromium `kPurgeUnit`).
 const PURGE_UNIT: usize = 10;
@@ -57,7 +57,7 @@ struct Entry {
 /// A result expires `max-age` seconds after it was stored, capped at
 /// [`max_age_cap`](Self::max_age_cap) (Chromium: 7200). A max-age of 0 (or negative) stores
 /// nothing, and drops the key's previous result, as Chromium's already-expired entry would. At most
-/// [`MAX_CACHE_ENTRIES`] are kept; URLs of [`MAX_CACHED_URL_LEN`] bytes or more are not cached.
+/// 1024 entries are kept (Chromium `kMaxCacheEntries`); URLs of 1024 bytes or more are not cached.
 ///
 /// ```
 /// use std::time::Duration;

@@ -5,6 +5,7 @@ use super::error::{CorsError, CorsErrorKind};
 use super::mime::isomorphic_decode;
 use super::request::{BrowserRequest, CredentialsMode};
 use super::response::ResponseHead;
+use super::trace::{Rule, Stage};
 use crate::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGIN};
 
 /// The CORS check on an actual response (or a redirect response) to `request`: whether the
@@ -12,7 +13,24 @@ use crate::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGI
 ///
 /// Reads `Access-Control-Allow-Origin` and `Access-Control-Allow-Credentials` with Fetch "get"
 /// (several lines are joined with `", "`), and compares with the request's serialized origin
-/// (`null` when opaque or tainted). See [`check_access`] for the classification of failures.
+/// (`null` when opaque or tainted). Failures are classified as Chromium does
+/// (`network::cors::CheckAccess`):
+///
+/// 1. `Access-Control-Allow-Origin` is `*`: success unless credentials mode is `include`
+///    ([`WildcardOriginNotAllowed`](CorsErrorKind::WildcardOriginNotAllowed)).
+/// 2. absent: [`MissingAllowOriginHeader`](CorsErrorKind::MissingAllowOriginHeader).
+/// 3. not byte-for-byte the serialized origin:
+///    - it contains a space or a comma:
+///      [`MultipleAllowOriginValues`](CorsErrorKind::MultipleAllowOriginValues);
+///    - it is `null`: [`AllowOriginMismatch`](CorsErrorKind::AllowOriginMismatch);
+///    - it is not a URL (WHATWG URL parser, as the `url` crate implements it):
+///      [`InvalidAllowOriginValue`](CorsErrorKind::InvalidAllowOriginValue);
+///    - otherwise [`AllowOriginMismatch`](CorsErrorKind::AllowOriginMismatch);
+///
+///    each quoting the value.
+/// 4. credentials mode `include` and `Access-Control-Allow-Credentials` is not exactly `true`:
+///    [`InvalidAllowCredentials`](CorsErrorKind::InvalidAllowCredentials), quoting the value (or
+///    nothing when absent).
 ///
 /// ```
 /// use corsica::Origin;
@@ -39,70 +57,76 @@ use crate::header::{ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_ORIGI
 ///
 /// # Errors
 ///
-/// A [`CorsError`] of one of the kinds listed at [`check_access`].
+/// A [`CorsError`] of the kinds above.
 pub fn cors_check(request: &BrowserRequest, response: &ResponseHead) -> Result<(), CorsError> {
-    check_access(
-        response.get(ACCESS_CONTROL_ALLOW_ORIGIN).as_deref(),
-        response.get(ACCESS_CONTROL_ALLOW_CREDENTIALS).as_deref(),
-        request.credentials(),
-        request.serialized_origin(),
-    )
+    cors_check_traced(&mut Stage::detached(), request, response, false)
 }
 
-/// The CORS check on a preflight response: [`cors_check`] with failures mapped to the
-/// `Preflight*` kinds (`AllowOriginMismatch` → `PreflightAllowOriginMismatch`, …). The
-/// credentials mode used is the actual request's (Fetch "CORS-preflight fetch" step 7).
-///
-/// # Errors
-///
-/// A [`CorsError`] of a `Preflight*` kind.
-pub fn preflight_cors_check(
+/// [`cors_check`], recording each check in `stage`; on a preflight response (`preflight`),
+/// failures take the `Preflight*` kinds (`AllowOriginMismatch` → `PreflightAllowOriginMismatch`,
+/// …), the credentials mode used being the actual request's (Fetch "CORS-preflight fetch" step
+/// 7).
+pub(crate) fn cors_check_traced(
+    stage: &mut Stage,
     request: &BrowserRequest,
     response: &ResponseHead,
+    preflight: bool,
 ) -> Result<(), CorsError> {
-    cors_check(request, response).map_err(|mut e| {
-        e.kind = e.kind.to_preflight();
+    let as_kind = |mut e: CorsError| {
+        if preflight {
+            e.kind = e.kind.to_preflight();
+        }
         e
-    })
+    };
+    let include = request.credentials() == CredentialsMode::Include;
+    let origin = request.serialized_origin();
+    let allow_origin = response.get(ACCESS_CONTROL_ALLOW_ORIGIN);
+    let result = check_allow_origin(allow_origin.as_deref(), include, origin).map_err(as_kind);
+    stage.check(
+        Rule::AllowOrigin,
+        Some(ACCESS_CONTROL_ALLOW_ORIGIN),
+        allow_origin.as_deref(),
+        origin,
+        result.clone(),
+    );
+    result?;
+    if include {
+        let allow_credentials = response.get(ACCESS_CONTROL_ALLOW_CREDENTIALS);
+        let result = check_allow_credentials(allow_credentials.as_deref()).map_err(as_kind);
+        stage.check(
+            Rule::AllowCredentials,
+            Some(ACCESS_CONTROL_ALLOW_CREDENTIALS),
+            allow_credentials.as_deref(),
+            "true",
+            result.clone(),
+        );
+        result?;
+    }
+    Ok(())
 }
 
-/// The CORS check on raw header values, classified as Chromium does:
-///
-/// 1. `allow_origin` is `*`: success unless credentials mode is `include`
-///    ([`WildcardOriginNotAllowed`](CorsErrorKind::WildcardOriginNotAllowed)).
-/// 2. absent: [`MissingAllowOriginHeader`](CorsErrorKind::MissingAllowOriginHeader).
-/// 3. not byte-for-byte `serialized_origin`:
-///    - it contains a space or a comma:
-///      [`MultipleAllowOriginValues`](CorsErrorKind::MultipleAllowOriginValues);
-///    - it is `null`: [`AllowOriginMismatch`](CorsErrorKind::AllowOriginMismatch);
-///    - it is not a URL (WHATWG URL parser, as the `url` crate implements it):
-///      [`InvalidAllowOriginValue`](CorsErrorKind::InvalidAllowOriginValue);
-///    - otherwise [`AllowOriginMismatch`](CorsErrorKind::AllowOriginMismatch);
-///
-///    each quoting the value.
-/// 4. credentials mode `include` and `allow_credentials` is not exactly `true`:
-///    [`InvalidAllowCredentials`](CorsErrorKind::InvalidAllowCredentials), quoting the value (or
-///    nothing when absent).
-///
-/// ```
-/// use corsica::browser::{check_access, CorsErrorKind, CredentialsMode};
-/// let check = |acao: &[u8]| check_access(Some(acao), None, CredentialsMode::Omit, "https://a.example");
-/// assert!(check(b"https://a.example").is_ok());
-/// assert_eq!(check(b"https://a.example/").unwrap_err().kind, CorsErrorKind::AllowOriginMismatch);
-/// assert_eq!(check(b"https://a.example, *").unwrap_err().kind, CorsErrorKind::MultipleAllowOriginValues);
-/// assert_eq!(check(b"-").unwrap_err().kind, CorsErrorKind::InvalidAllowOriginValue);
-/// ```
-///
-/// # Errors
-///
-/// A [`CorsError`] of the kinds above.
-pub fn check_access(
+/// The CORS check on raw header values, classified as [`cors_check`] says.
+#[cfg(test)]
+pub(crate) fn check_access(
     allow_origin: Option<&[u8]>,
     allow_credentials: Option<&[u8]>,
     credentials: CredentialsMode,
     serialized_origin: &str,
 ) -> Result<(), CorsError> {
     let include = credentials == CredentialsMode::Include;
+    check_allow_origin(allow_origin, include, serialized_origin)?;
+    if include {
+        check_allow_credentials(allow_credentials)?;
+    }
+    Ok(())
+}
+
+/// Steps 1–3 of [`cors_check`]'s classification.
+fn check_allow_origin(
+    allow_origin: Option<&[u8]>,
+    include: bool,
+    serialized_origin: &str,
+) -> Result<(), CorsError> {
     let Some(allow_origin) = allow_origin else {
         return Err(CorsError::new(CorsErrorKind::MissingAllowOriginHeader, ""));
     };
@@ -126,7 +150,12 @@ pub fn check_access(
         };
         return Err(CorsError::new(kind, value));
     }
-    if include && allow_credentials != Some(b"true") {
+    Ok(())
+}
+
+/// Step 4 of [`cors_check`]'s classification, for credentials mode `include`.
+fn check_allow_credentials(allow_credentials: Option<&[u8]>) -> Result<(), CorsError> {
+    if allow_credentials != Some(b"true") {
         return Err(CorsError::new(
             CorsErrorKind::InvalidAllowCredentials,
             allow_credentials.map(isomorphic_decode).unwrap_or_default(),

@@ -1,55 +1,11 @@
-//! Why a browser blocks a response: Chromium's `network::mojom::CorsError` kinds, with the exact
-//! text Chromium's console prints for each (Blink `cors_error_string.cc`), and the network errors
-//! a fetch can end in without being a CORS error.
+//! Why a browser blocks a response: Chromium's `network::mojom::CorsError` kinds, and the
+//! network errors a fetch can end in without being a CORS error. The text Chromium's console
+//! prints for each is in `console.rs`.
 
 use std::fmt;
 use std::str::FromStr;
 
-/// An IP address space, as Private Network Access names them (WICG Private Network Access, "IP address space"): `local` is loopback,
-/// `private` the private ranges, `public` everything else.
-///
-/// Local Network Access, which replaced PNA in Chrome, renamed them: PNA `local` is LNA
-/// `loopback` and PNA `private` is LNA `local`. Messages of the LNA-era kinds use the new words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum AddressSpace {
-    /// Loopback (`127.0.0.0/8`, `::1`): PNA `local`, LNA `loopback`.
-    Local,
-    /// Private ranges (`10/8`, `172.16/12`, `192.168/16`, `fc00::/7`, …): PNA `private`, LNA
-    /// `local`.
-    Private,
-    /// Everything else.
-    Public,
-    /// Not known.
-    Unknown,
-}
-
-impl AddressSpace {
-    /// The PNA-era word: `local`, `private`, `public` or `unknown`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AddressSpace::Local => "local",
-            AddressSpace::Private => "private",
-            AddressSpace::Public => "public",
-            AddressSpace::Unknown => "unknown",
-        }
-    }
-
-    /// The LNA-era word: `loopback`, `local`, `public` or `unknown`.
-    pub fn as_lna_str(self) -> &'static str {
-        match self {
-            AddressSpace::Local => "loopback",
-            AddressSpace::Private => "local",
-            AddressSpace::Public => "public",
-            AddressSpace::Unknown => "unknown",
-        }
-    }
-}
-
-impl fmt::Display for AddressSpace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use super::address_space::AddressSpace;
 
 /// The error returned when a string names no [`AddressSpace`] or [`CorsErrorKind`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,21 +18,6 @@ impl fmt::Display for UnknownName {
 }
 
 impl std::error::Error for UnknownName {}
-
-impl FromStr for AddressSpace {
-    type Err = UnknownName;
-
-    /// Accepts the PNA words (`local`, `private`, `public`, `unknown`) and `loopback`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "local" | "loopback" => Ok(AddressSpace::Local),
-            "private" => Ok(AddressSpace::Private),
-            "public" => Ok(AddressSpace::Public),
-            "unknown" => Ok(AddressSpace::Unknown),
-            _ => Err(UnknownName(s.to_string())),
-        }
-    }
-}
 
 macro_rules! cors_error_kinds {
     ($($(#[$doc:meta])* $kind:ident,)*) => {
@@ -242,51 +183,6 @@ impl fmt::Display for CorsErrorKind {
     }
 }
 
-/// Which API made the request. Chromium's console words some reasons differently for each.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Initiator {
-    /// `fetch()`.
-    #[default]
-    Fetch,
-    /// `XMLHttpRequest`.
-    XmlHttpRequest,
-}
-
-impl Initiator {
-    /// The resource kind in "Access to … at": `fetch` or `XMLHttpRequest`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Initiator::Fetch => "fetch",
-            Initiator::XmlHttpRequest => "XMLHttpRequest",
-        }
-    }
-}
-
-/// Schemes Chromium lists in its `CorsDisabledScheme` text. The list depends on the build; this
-/// is what Chromium 148 (Debian) prints, checked by `corsica-cli/tests/chromium_check.rs`.
-const CORS_ENABLED_SCHEMES: [&str; 7] = [
-    "chrome",
-    "chrome-extension",
-    "chrome-untrusted",
-    "data",
-    "http",
-    "https",
-    "isolated-app",
-];
-
-/// Whether Chromium lists `scheme` as CORS-enabled (see [`CORS_ENABLED_SCHEMES`]).
-pub(crate) fn is_cors_enabled_scheme(scheme: &str) -> bool {
-    CORS_ENABLED_SCHEMES.contains(&scheme)
-}
-
-/// Suffix Chromium adds, for `fetch()` only, to the `Access-Control-Allow-Origin` value errors.
-const NO_CORS_INFORMATION: &str = " Have the server send the header with a valid value.";
-
-/// Sentence Chromium adds, for `XMLHttpRequest` only, to the credentials errors.
-const WITH_CREDENTIALS_INFORMATION: &str = " The credentials mode of requests initiated by the XMLHttpRequest is controlled by the withCredentials attribute.";
-
-const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass access control check: ";
-
 /// A CORS failure as Chromium reports it (`network::CorsErrorStatus`): the kind, the offending
 /// value, and for Private Network Access the address spaces involved.
 ///
@@ -341,204 +237,6 @@ impl CorsError {
         self.resource_address_space = resource;
         self
     }
-
-    /// The reason as Chromium's console gives it for a `fetch()`, without the "Access to fetch
-    /// at …" prefix, but with "Response to preflight request doesn't pass access control check: "
-    /// where Chromium adds it.
-    ///
-    /// ```
-    /// use corsica::browser::{CorsError, CorsErrorKind};
-    /// let e = CorsError::new(CorsErrorKind::PreflightInvalidStatus, "");
-    /// assert_eq!(
-    ///     e.reason(),
-    ///     "Response to preflight request doesn't pass access control check: It does not have HTTP ok status."
-    /// );
-    /// ```
-    pub fn reason(&self) -> String {
-        self.reason_for(Initiator::Fetch)
-    }
-
-    /// [`reason`](Self::reason) as worded for requests made by `initiator`.
-    pub fn reason_for(&self, initiator: Initiator) -> String {
-        use CorsErrorKind::*;
-        let hint = encode_hint(&self.failed_parameter);
-        let target = self.target_address_space.unwrap_or(AddressSpace::Unknown);
-        let resource = self.resource_address_space.unwrap_or(AddressSpace::Unknown);
-        let mut s = String::new();
-        if self.kind.is_preflight() {
-            s.push_str(PREFLIGHT_PREFIX);
-        }
-        match self.kind {
-            DisallowedByMode => s.push_str("Cross origin requests are not allowed by request mode."),
-            InvalidResponse => s.push_str("The response is invalid."),
-            WildcardOriginNotAllowed | PreflightWildcardOriginNotAllowed => {
-                s.push_str(
-                    "The value of the 'Access-Control-Allow-Origin' header in the response must not be the wildcard \
-                     '*' when the request's credentials mode is 'include'.",
-                );
-                if initiator == Initiator::XmlHttpRequest {
-                    s.push_str(WITH_CREDENTIALS_INFORMATION);
-                }
-            }
-            MissingAllowOriginHeader | PreflightMissingAllowOriginHeader => {
-                s.push_str("No 'Access-Control-Allow-Origin' header is present on the requested resource.");
-            }
-            MultipleAllowOriginValues | PreflightMultipleAllowOriginValues => {
-                s.push_str(&format!(
-                    "The 'Access-Control-Allow-Origin' header contains multiple values '{hint}', but only one is allowed."
-                ));
-                if initiator == Initiator::Fetch {
-                    s.push_str(NO_CORS_INFORMATION);
-                }
-            }
-            InvalidAllowOriginValue | PreflightInvalidAllowOriginValue => {
-                s.push_str(&format!("The 'Access-Control-Allow-Origin' header contains the invalid value '{hint}'."));
-                if initiator == Initiator::Fetch {
-                    s.push_str(NO_CORS_INFORMATION);
-                }
-            }
-            AllowOriginMismatch | PreflightAllowOriginMismatch => {
-                s.push_str(&format!(
-                    "The 'Access-Control-Allow-Origin' header has a value '{hint}' that is not equal to the supplied origin."
-                ));
-                if initiator == Initiator::Fetch {
-                    s.push_str(NO_CORS_INFORMATION);
-                }
-            }
-            InvalidAllowCredentials | PreflightInvalidAllowCredentials => {
-                s.push_str(&format!(
-                    "The value of the 'Access-Control-Allow-Credentials' header in the response is '{hint}' which must \
-                     be 'true' when the request's credentials mode is 'include'."
-                ));
-                if initiator == Initiator::XmlHttpRequest {
-                    s.push_str(WITH_CREDENTIALS_INFORMATION);
-                }
-            }
-            CorsDisabledScheme => s.push_str(&format!(
-                "Cross origin requests are only supported for protocol schemes: {}.",
-                CORS_ENABLED_SCHEMES.join(", ")
-            )),
-            PreflightInvalidStatus => s.push_str("It does not have HTTP ok status."),
-            PreflightDisallowedRedirect => s.push_str("Redirect is not allowed for a preflight request."),
-            InvalidAllowMethodsPreflightResponse => s.push_str(
-                "Cannot parse Access-Control-Allow-Methods response header field in preflight response.",
-            ),
-            InvalidAllowHeadersPreflightResponse => s.push_str(
-                "Cannot parse Access-Control-Allow-Headers response header field in preflight response.",
-            ),
-            MethodDisallowedByPreflightResponse => s.push_str(&format!(
-                "Method {hint} is not allowed by Access-Control-Allow-Methods in preflight response."
-            )),
-            HeaderDisallowedByPreflightResponse => s.push_str(&format!(
-                "Request header field {hint} is not allowed by Access-Control-Allow-Headers in preflight response."
-            )),
-            RedirectContainsCredentials => s.push_str(&format!(
-                "Redirect location '{hint}' contains a username and password, which is disallowed for cross-origin \
-                 requests."
-            )),
-            InsecureLocalNetwork => s.push_str(&format!(
-                "The request client is not a secure context and the resource is in more-private address space `{}`.",
-                resource.as_lna_str()
-            )),
-            InvalidLocalNetworkAccess => s.push_str(&format!(
-                "Request had a target IP address space of `{}` yet the resource is in address space `{}`.",
-                target.as_lna_str(),
-                resource.as_lna_str()
-            )),
-            LocalNetworkAccessPermissionDenied => s.push_str(&format!(
-                "Permission was denied for this request to access the `{}` address space.",
-                resource.as_lna_str()
-            )),
-            InsecurePrivateNetwork => s.push_str(&format!(
-                "The request client is not a secure context and the resource is in more-private address space \
-                 `{resource}`."
-            )),
-            InvalidPrivateNetworkAccess => s.push_str(&format!(
-                "Request had a target IP address space of `{target}` yet the resource is in address space \
-                 `{resource}`."
-            )),
-            UnexpectedPrivateNetworkAccess => s.push_str(&format!(
-                "Request had no target IP address space, yet the resource is in address space `{resource}`."
-            )),
-            PreflightMissingAllowPrivateNetwork => s.push_str(&format!(
-                "No 'Access-Control-Allow-Private-Network' header was present in the preflight response for this \
-                 private network request targeting the `{target}` address space."
-            )),
-            PreflightInvalidAllowPrivateNetwork => s.push_str(&format!(
-                "The 'Access-Control-Allow-Private-Network' header in the preflight response for this private \
-                 network request targeting the `{target}` address space had a value of '{hint}',  not 'true'."
-            )),
-            PreflightMissingPrivateNetworkAccessId => s.push_str(&format!(
-                "No 'Private-Network-Access-Id' header was present in the preflight response for this private \
-                 network request targeting the `{target}` address space."
-            )),
-            PreflightMissingPrivateNetworkAccessName => s.push_str(&format!(
-                "No 'Private-Network-Access-Name' header was present in the preflight response for this private \
-                 network request targeting the `{target}` address space."
-            )),
-            PrivateNetworkAccessPermissionUnavailable => s.push_str(&format!(
-                "Unable to ask for permission to access the `{target}` IP address space."
-            )),
-            PrivateNetworkAccessPermissionDenied => s.push_str(&format!(
-                "Permission was denied for this request to access the `{target}` address space."
-            )),
-        }
-        s
-    }
-
-    /// The line Chromium's console prints when a `fetch()` of `url` from `origin` is blocked:
-    ///
-    /// `Access to fetch at '<url>' [(redirected from '<first url>') ]from origin '<origin>' has
-    /// been blocked by CORS policy: <reason>`
-    ///
-    /// `url` is the last URL of the redirect chain and `redirected_from` the first one, when they
-    /// differ. `origin` is the page's origin as serialized (`null` when opaque), even when the
-    /// request itself was sending `Origin: null` after a redirect.
-    ///
-    /// Two kinds are caught by `fetch()` itself before any request, and print Blink's own text
-    /// instead: [`DisallowedByMode`](CorsErrorKind::DisallowedByMode) and
-    /// [`CorsDisabledScheme`](CorsErrorKind::CorsDisabledScheme) (whose `failed_parameter` is
-    /// the scheme; a `file:` URL gets Chromium's "Not allowed to load local resource" line).
-    pub fn console_message(
-        &self,
-        url: &str,
-        redirected_from: Option<&str>,
-        origin: &str,
-    ) -> String {
-        match self.kind {
-            CorsErrorKind::DisallowedByMode => format!(
-                "Fetch API cannot load {url}. Request mode is \"same-origin\" but the URL's origin is not same as the \
-                 request origin {origin}."
-            ),
-            CorsErrorKind::CorsDisabledScheme if self.failed_parameter == "file" => {
-                format!("Not allowed to load local resource: {url}")
-            }
-            CorsErrorKind::CorsDisabledScheme if !self.failed_parameter.is_empty() => format!(
-                "Fetch API cannot load {url}. URL scheme \"{}\" is not supported.",
-                self.failed_parameter
-            ),
-            _ => self.console_message_for(Initiator::Fetch, url, redirected_from, origin),
-        }
-    }
-
-    /// The "Access to `<kind>` at …" line for a request made by `initiator`, whatever the kind.
-    pub fn console_message_for(
-        &self,
-        initiator: Initiator,
-        url: &str,
-        redirected_from: Option<&str>,
-        origin: &str,
-    ) -> String {
-        let mut s = format!("Access to {} at '{url}' ", initiator.as_str());
-        if let Some(first) = redirected_from.filter(|first| *first != url) {
-            s.push_str(&format!("(redirected from '{first}') "));
-        }
-        s.push_str(&format!(
-            "from origin '{origin}' has been blocked by CORS policy: "
-        ));
-        s.push_str(&self.reason_for(initiator));
-        s
-    }
 }
 
 impl fmt::Display for CorsError {
@@ -548,20 +246,6 @@ impl fmt::Display for CorsError {
 }
 
 impl std::error::Error for CorsError {}
-
-/// Blink's `EncodeHint`: printable ASCII as is, anything else as `\uXXXX` (upper-case hex, one
-/// escape per UTF-16 unit).
-fn encode_hint(hint: &str) -> String {
-    let mut out = String::with_capacity(hint.len());
-    for unit in hint.encode_utf16() {
-        if (0x20..=0x7e).contains(&unit) {
-            out.push(char::from(unit as u8));
-        } else {
-            out.push_str(&format!("\\u{unit:04X}"));
-        }
-    }
-    out
-}
 
 /// A fetch that ends without a response for a reason other than CORS: what Chromium reports as a
 /// `net::ERR_*` code (the page sees `TypeError: Failed to fetch` either way).
@@ -675,65 +359,5 @@ mod tests {
                 assert_eq!(mapped.as_str(), format!("Preflight{kind}"));
             }
         }
-    }
-
-    #[test]
-    fn hints_are_escaped_like_blink() {
-        assert_eq!(encode_hint("a b"), "a b");
-        assert_eq!(encode_hint("\u{b}*"), "\\u000B*");
-        assert_eq!(encode_hint("caf\u{e9}\u{7f}"), "caf\\u00E9\\u007F");
-        assert_eq!(encode_hint("\u{1F600}"), "\\uD83D\\uDE00");
-        let e = CorsError::new(CorsErrorKind::InvalidAllowOriginValue, "\u{c}*");
-        assert_eq!(
-            e.reason(),
-            "The 'Access-Control-Allow-Origin' header contains the invalid value '\\u000C*'. Have the server send \
-             the header with a valid value."
-        );
-    }
-
-    #[test]
-    fn every_kind_has_a_message() {
-        for &kind in CorsErrorKind::ALL {
-            let e = CorsError::new(kind, "x");
-            assert!(!e.reason().is_empty());
-            assert!(e.console_message("https://a/", None, "https://b").len() > 20);
-        }
-    }
-
-    #[test]
-    fn private_network_messages() {
-        let e = CorsError::new(CorsErrorKind::PreflightInvalidAllowPrivateNetwork, "false")
-            .with_address_spaces(Some(AddressSpace::Private), Some(AddressSpace::Private));
-        assert_eq!(
-            e.reason(),
-            "Response to preflight request doesn't pass access control check: The \
-             'Access-Control-Allow-Private-Network' header in the preflight response for this private network \
-             request targeting the `private` address space had a value of 'false',  not 'true'."
-        );
-        let e = CorsError::new(CorsErrorKind::InsecureLocalNetwork, "")
-            .with_address_spaces(None, Some(AddressSpace::Local));
-        assert!(
-            e.reason()
-                .ends_with("more-private address space `loopback`.")
-        );
-    }
-
-    #[test]
-    fn renderer_side_messages() {
-        let e = CorsError::new(CorsErrorKind::DisallowedByMode, "");
-        assert_eq!(
-            e.console_message("https://b.example/x", None, "https://a.example"),
-            "Fetch API cannot load https://b.example/x. Request mode is \"same-origin\" but the URL's origin is not \
-             same as the request origin https://a.example."
-        );
-        let e = CorsError::new(CorsErrorKind::CorsDisabledScheme, "ftp");
-        assert_eq!(
-            e.console_message("ftp://b.example/x", None, "https://a.example"),
-            "Fetch API cannot load ftp://b.example/x. URL scheme \"ftp\" is not supported."
-        );
-        assert!(e.console_message_for(Initiator::XmlHttpRequest, "ftp://b.example/x", None, "https://a.example").ends_with(
-            "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, \
-             chrome-untrusted, data, http, https, isolated-app."
-        ));
     }
 }

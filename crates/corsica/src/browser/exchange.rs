@@ -7,17 +7,19 @@ use std::time::Duration;
 use url::Url;
 
 use super::cache::PreflightCache;
-use super::cors_check::cors_check;
+use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
 use super::expose::exposed_headers;
-use super::preflight::{PreflightResult, preflight_check};
-use super::redirect::{follow_redirect, location_url};
+use super::preflight::{PreflightResult, preflight_check_traced};
+use super::redirect::{follow_redirect_traced, location_url};
 use super::request::{BrowserRequest, RequestMode, ResponseTainting};
 use super::response::ResponseHead;
+use super::trace::{Note, Rule, StageKind, Trace};
 use crate::Origin;
 
 /// A request the browser sends: a preflight or the request itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Outgoing {
     /// `OPTIONS` for a preflight, the request's method otherwise.
     pub method: String,
@@ -32,6 +34,8 @@ pub struct Outgoing {
 }
 
 /// What to do next, as told by [`Exchange::next`].
+// `Done` is the large one, handed out once per fetch: boxing it would only cost callers a deref.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug)]
 pub enum Step {
     /// Send this preflight, then pass its response to [`Exchange::receive`].
@@ -45,6 +49,7 @@ pub enum Step {
 
 /// What a script may read from the final response.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Exposed {
     /// `basic` (same-origin) or `cors`.
     pub tainting: ResponseTainting,
@@ -57,6 +62,7 @@ pub struct Exposed {
 
 /// How a fetch ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Verdict {
     /// What the script can read, or why it can read nothing (`TypeError: Failed to fetch`).
     pub result: Result<Exposed, FetchError>,
@@ -70,6 +76,8 @@ pub struct Verdict {
     pub initial_url: Url,
     /// The last URL the fetch went to.
     pub url: Url,
+    /// Every check the browser ran, stage by stage.
+    pub trace: Trace,
 }
 
 impl Verdict {
@@ -175,6 +183,7 @@ pub struct Exchange {
     preflighted: Vec<BrowserRequest>,
     /// The location of a redirect refused for its scheme: Chromium reports the failure at it.
     refused_location: Option<Url>,
+    trace: Trace,
 }
 
 impl Exchange {
@@ -187,6 +196,7 @@ impl Exchange {
             preflight: None,
             preflighted: Vec::new(),
             refused_location: None,
+            trace: Trace::default(),
         }
     }
 
@@ -226,9 +236,18 @@ impl Exchange {
         match self.state {
             State::AwaitingPreflight => {
                 self.preflights += 1;
-                match preflight_check(&self.request, &response) {
+                let stage = self.trace.push(
+                    StageKind::Preflight,
+                    self.request.url(),
+                    Some(response.status),
+                );
+                match preflight_check_traced(stage, &self.request, &response) {
                     Ok(result) => {
-                        cache.insert(&self.request, &result, now);
+                        let stored = cache.insert(&self.request, &result, now).is_some();
+                        stage.notes.push(Note::PreflightCached {
+                            seconds: cache.lifetime(&result),
+                            stored,
+                        });
                         self.preflight = Some(result);
                         self.state = State::Ready;
                     }
@@ -237,7 +256,15 @@ impl Exchange {
                 Ok(())
             }
             State::AwaitingResponse => {
-                match follow_redirect(&self.request, &response) {
+                let stage = self.trace.push(
+                    StageKind::Response,
+                    self.request.url(),
+                    Some(response.status),
+                );
+                if !self.request.uses_cors() {
+                    stage.notes.push(Note::SameOrigin);
+                }
+                match follow_redirect_traced(stage, &self.request, &response) {
                     Ok(Some(next)) => {
                         self.request = next;
                         self.state = State::Start;
@@ -296,33 +323,56 @@ impl Exchange {
     /// no network, the preflight decision with the cache, or the request itself.
     fn start(&mut self, cache: &mut PreflightCache, now: Duration) {
         let request = &self.request;
+        let stage = self.trace.push(StageKind::Request, request.url(), None);
         let cors = request.uses_cors();
-        if cors && request.mode() == RequestMode::SameOrigin {
-            return self.fail(
-                CorsError::new(CorsErrorKind::DisallowedByMode, "").into(),
-                cache,
-            );
-        }
-        if cors && !matches!(request.url().scheme(), "http" | "https") {
-            let scheme = request.url().scheme().to_string();
-            return self.fail(
-                CorsError::new(CorsErrorKind::CorsDisabledScheme, scheme).into(),
-                cache,
-            );
-        }
-        if let Some(target) = request.private_network() {
-            if !request.origin().is_potentially_trustworthy() {
-                let e = CorsError::new(CorsErrorKind::InsecurePrivateNetwork, "")
-                    .with_address_spaces(Some(target), Some(target));
+        if cors {
+            let result = if request.mode() == RequestMode::SameOrigin {
+                Err(CorsError::new(CorsErrorKind::DisallowedByMode, ""))
+            } else {
+                Ok(())
+            };
+            stage.check(Rule::RequestMode, None, None, "cors", result.clone());
+            if let Err(e) = result {
+                return self.fail(e.into(), cache);
+            }
+            let scheme = request.url().scheme();
+            let result = if matches!(scheme, "http" | "https") {
+                Ok(())
+            } else {
+                Err(CorsError::new(CorsErrorKind::CorsDisabledScheme, scheme))
+            };
+            stage.check(Rule::Scheme, None, None, "http or https", result.clone());
+            if let Err(e) = result {
                 return self.fail(e.into(), cache);
             }
         }
-        if request.needs_preflight() {
+        if let Some(target) = request.private_network() {
+            let result = if request.origin().is_potentially_trustworthy() {
+                Ok(())
+            } else {
+                Err(CorsError::new(CorsErrorKind::InsecurePrivateNetwork, "")
+                    .with_address_spaces(Some(target), Some(target)))
+            };
+            stage.check(
+                Rule::SecureContext,
+                None,
+                None,
+                "a potentially trustworthy origin",
+                result.clone(),
+            );
+            if let Err(e) = result {
+                return self.fail(e.into(), cache);
+            }
+        }
+        let reasons = request.preflight_reasons();
+        if !reasons.is_empty() {
+            stage.notes.push(Note::PreflightNeeded(reasons));
             self.preflighted.push(request.clone());
             if !cache.can_skip_preflight(request, now) {
                 self.state = State::AwaitingPreflight;
                 return;
             }
+            stage.notes.push(Note::PreflightCacheHit);
         }
         self.state = State::Ready;
     }
@@ -330,15 +380,18 @@ impl Exchange {
     /// The final (non-redirect) response: the CORS check when it applies, then what is exposed.
     fn finish(&mut self, response: &ResponseHead, cache: &mut PreflightCache) {
         let tainting = self.request.response_tainting();
+        let stage = self.trace.current();
         if tainting == ResponseTainting::Cors {
-            if let Err(e) = cors_check(&self.request, response) {
+            if let Err(e) = cors_check_traced(stage, &self.request, response, false) {
                 return self.fail(e.into(), cache);
             }
         }
+        let headers = exposed_headers(&self.request, response);
+        stage.notes.push(Note::Exposed(headers.clone()));
         self.state = State::Done(Ok(Exposed {
             tainting,
             status: response.status,
-            headers: exposed_headers(&self.request, response),
+            headers,
         }));
     }
 
@@ -387,6 +440,7 @@ impl Exchange {
                 .refused_location
                 .clone()
                 .unwrap_or_else(|| self.request.url().clone()),
+            trace: self.trace.clone(),
         }
     }
 }
@@ -397,7 +451,7 @@ impl Exchange {
 ///
 /// ```
 /// use corsica::Origin;
-/// use corsica::browser::{BrowserRequest, CorsErrorKind, ResponseHead, check};
+/// use corsica::browser::{BrowserRequest, CorsErrorKind, ResponseHead, simulate};
 ///
 /// let request = BrowserRequest::builder(
 ///     Origin::parse("https://app.example").unwrap(),
@@ -405,7 +459,7 @@ impl Exchange {
 /// )
 /// .build()
 /// .unwrap();
-/// let verdict = check(request, None, ResponseHead::new(200));
+/// let verdict = simulate(request, None, ResponseHead::new(200));
 /// assert!(!verdict.preflight_sent());
 /// assert_eq!(verdict.cors_error().unwrap().kind, CorsErrorKind::MissingAllowOriginHeader);
 /// assert_eq!(
@@ -414,7 +468,7 @@ impl Exchange {
 ///      CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource."
 /// );
 /// ```
-pub fn check(
+pub fn simulate(
     request: BrowserRequest,
     preflight: Option<ResponseHead>,
     response: ResponseHead,
@@ -454,7 +508,7 @@ mod tests {
             .header("X-Anything", "1")
             .build()
             .unwrap();
-        let v = check(
+        let v = simulate(
             r,
             None,
             ResponseHead::new(200)
@@ -474,7 +528,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(
-            check(r, None, ResponseHead::new(200))
+            simulate(r, None, ResponseHead::new(200))
                 .cors_error()
                 .unwrap()
                 .kind,
@@ -483,7 +537,7 @@ mod tests {
         let r = BrowserRequest::builder(origin(), "ftp://api.example/".parse().unwrap())
             .build()
             .unwrap();
-        let v = check(r, None, ResponseHead::new(200));
+        let v = simulate(r, None, ResponseHead::new(200));
         assert_eq!(
             v.cors_error().unwrap().kind,
             CorsErrorKind::CorsDisabledScheme

@@ -14,20 +14,8 @@ use crate::token::{is_tchar, is_token};
 /// Parsing is the MIME Sniffing Standard's, which is lenient about parameters (a parameter
 /// without `=`, with an empty value or with bad bytes is skipped; the first occurrence of a name
 /// wins) and strict about the essence (`type "/" subtype`, both HTTP tokens).
-///
-/// ```
-/// use corsica::browser::MimeType;
-///
-/// let m = MimeType::parse(b"Text/Plain;charset=UTF-8;garbage").unwrap();
-/// assert_eq!(m.essence(), "text/plain");
-/// assert_eq!(m.parameter("charset"), Some("UTF-8"));
-/// assert_eq!(m.to_string(), "text/plain;charset=UTF-8");
-///
-/// assert!(MimeType::parse(b"text /plain").is_none()); // a space inside the type
-/// assert!(MimeType::parse(b"text/plain,").is_none()); // `,` is not a token byte
-/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MimeType {
+pub(crate) struct MimeType {
     type_: String,
     subtype: String,
     parameters: Vec<(String, String)>,
@@ -35,7 +23,7 @@ pub struct MimeType {
 
 impl MimeType {
     /// Runs "parse a MIME type" on `input`; `None` is the algorithm's failure.
-    pub fn parse(input: &[u8]) -> Option<MimeType> {
+    pub(crate) fn parse(input: &[u8]) -> Option<MimeType> {
         // Step 1: strip leading and trailing HTTP whitespace (TAB, LF, CR, SP; not VT or FF).
         let input = trim_http_whitespace(input);
         // Steps 2–5: the type runs up to the first `/`, which must exist.
@@ -104,28 +92,20 @@ impl MimeType {
         Some(mime)
     }
 
-    /// The type, lower-cased (`text`).
-    pub fn type_(&self) -> &str {
-        &self.type_
-    }
-
-    /// The subtype, lower-cased (`plain`).
-    pub fn subtype(&self) -> &str {
-        &self.subtype
-    }
-
     /// The essence: `type "/" subtype` (`text/plain`).
-    pub fn essence(&self) -> String {
+    pub(crate) fn essence(&self) -> String {
         format!("{}/{}", self.type_, self.subtype)
     }
 
     /// The parameters, names lower-cased, values as given (one char per byte), in order.
-    pub fn parameters(&self) -> &[(String, String)] {
+    #[cfg(test)]
+    pub(crate) fn parameters(&self) -> &[(String, String)] {
         &self.parameters
     }
 
     /// The value of the parameter named `name` (lower-case), if any.
-    pub fn parameter(&self, name: &str) -> Option<&str> {
+    #[cfg(test)]
+    pub(crate) fn parameter(&self, name: &str) -> Option<&str> {
         self.parameters
             .iter()
             .find(|(n, _)| n == name)
@@ -316,5 +296,15 @@ mod tests {
         ] {
             let _ = MimeType::parse(input);
         }
+    }
+
+    #[test]
+    fn lenient_parameters_strict_essence() {
+        let m = MimeType::parse(b"Text/Plain;charset=UTF-8;garbage").unwrap();
+        assert_eq!(m.essence(), "text/plain");
+        assert_eq!(m.parameter("charset"), Some("UTF-8"));
+        assert_eq!(m.to_string(), "text/plain;charset=UTF-8");
+        assert!(MimeType::parse(b"text /plain").is_none()); // a space inside the type
+        assert!(MimeType::parse(b"text/plain,").is_none()); // `,` is not a token byte
     }
 }

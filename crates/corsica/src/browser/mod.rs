@@ -6,8 +6,8 @@
 //! - [`BrowserRequest`]: the request as `fetch()` builds it; whether it
 //!   [needs a preflight](BrowserRequest::needs_preflight) and
 //!   [what the preflight carries](BrowserRequest::preflight_request) (Fetch "main fetch", "CORS-preflight fetch").
-//! - [`cors_unsafe_request_header_names`], [`is_cors_safelisted_request_header`]: the request
-//!   header rules (Fetch "CORS-safelisted request-header"), with a real MIME type parser ([`MimeType`]).
+//! - [`is_cors_safelisted_request_header`], [`BrowserRequest::cors_unsafe_header_names`]: the
+//!   request-header rules (Fetch "CORS-safelisted request-header"), with a real MIME type parser.
 //! - [`preflight_check`] → [`PreflightResult`]: the CORS-preflight check (Fetch "CORS-preflight fetch").
 //! - [`cors_check`]: the CORS check (Fetch "CORS check"), failures classified as Chromium's
 //!   [`CorsErrorKind`]s.
@@ -15,12 +15,13 @@
 //! - [`PreflightCache`]: the preflight cache; every method takes the time.
 //! - [`follow_redirect`]: redirects as `fetch()` follows them (Fetch "HTTP-redirect fetch").
 //! - [`Exchange`]: all of it in order, driven step by step by a caller that does the network
-//!   part; [`check`] for canned responses.
+//!   part; [`simulate`] for canned responses. Each [`Verdict`] carries a [`Trace`]: every check
+//!   the browser ran, in order, with what it looked at.
 //! - [`CorsError::console_message`]: the exact line Chromium's console prints.
 //!
 //! ```
 //! use corsica::Origin;
-//! use corsica::browser::{BrowserRequest, CredentialsMode, ResponseHead, check};
+//! use corsica::browser::{BrowserRequest, CredentialsMode, ResponseHead, simulate};
 //!
 //! let request = BrowserRequest::builder(
 //!     Origin::parse("https://app.example").unwrap(),
@@ -41,7 +42,7 @@
 //!     .header("Access-Control-Allow-Origin", "https://app.example")
 //!     .header("Access-Control-Allow-Credentials", "true");
 //!
-//! let verdict = check(request, Some(preflight), response);
+//! let verdict = simulate(request, Some(preflight), response);
 //! assert!(verdict.preflight_sent());
 //! // With credentials, `*` is not a wildcard: content-type had to be listed.
 //! assert_eq!(
@@ -52,7 +53,9 @@
 //! );
 //! ```
 
+mod address_space;
 mod cache;
+mod console;
 mod cors_check;
 mod error;
 mod exchange;
@@ -64,29 +67,24 @@ mod redirect;
 mod request;
 mod response;
 mod safelist;
+mod trace;
 
-pub use cache::{MAX_CACHE_ENTRIES, MAX_CACHED_URL_LEN, PreflightCache};
-pub use cors_check::{check_access, cors_check, preflight_cors_check};
-pub use error::{
-    AddressSpace, CorsError, CorsErrorKind, FetchError, Initiator, NetworkError, UnknownName,
-};
-pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, check};
-pub use expose::{exposed_headers, parse_expose_headers};
-pub use mime::MimeType;
-pub use preflight::{
-    CHROMIUM_MAX_AGE_CAP, DEFAULT_MAX_AGE, PreflightResult, parse_max_age, preflight_check,
-};
-pub use redirect::{MAX_REDIRECTS, follow_redirect, is_redirect_status};
+pub use address_space::AddressSpace;
+pub use cache::PreflightCache;
+pub use console::Initiator;
+pub use cors_check::cors_check;
+pub use error::{CorsError, CorsErrorKind, FetchError, NetworkError, UnknownName};
+pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, simulate};
+pub use expose::exposed_headers;
+pub use preflight::{CHROMIUM_MAX_AGE_CAP, PreflightResult, Star, preflight_check};
+pub use redirect::{MAX_REDIRECTS, follow_redirect};
 pub use request::{
     BrowserRequest, BrowserRequestBuilder, CredentialsMode, RequestError, RequestMode,
     ResponseTainting,
 };
 pub use response::ResponseHead;
-pub use safelist::{
-    CORS_SAFELISTED_CONTENT_TYPES, MAX_SAFELISTED_TOTAL_LEN, MAX_SAFELISTED_VALUE_LEN,
-    cors_unsafe_request_header_names, is_cors_safelisted_request_header,
-    is_cors_unsafe_request_header_byte, is_forbidden_request_header,
-};
+pub use safelist::{is_cors_safelisted_request_header, is_forbidden_request_header};
+pub use trace::{Check, Note, PreflightReason, Rule, Stage, StageKind, Trace};
 
 #[cfg(test)]
 mod no_panic {
@@ -95,6 +93,10 @@ mod no_panic {
 
     use proptest::prelude::*;
 
+    use super::cors_check::check_access;
+    use super::expose::parse_expose_headers;
+    use super::mime::MimeType;
+    use super::preflight::parse_max_age;
     use super::*;
     use crate::Origin;
 

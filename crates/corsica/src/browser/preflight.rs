@@ -2,12 +2,12 @@
 //! (`PreflightController`, `PreflightResult`), and Private Network Access's extra header (WICG
 //! Private Network Access, "CORS preflight").
 
-use super::cors_check::preflight_cors_check;
+use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind};
 use super::mime::isomorphic_decode;
-use super::redirect::is_redirect_status;
 use super::request::{BrowserRequest, CredentialsMode};
-use super::response::ResponseHead;
+use super::response::{LOCATION, ResponseHead};
+use super::trace::{Note, Rule, Stage};
 use crate::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_MAX_AGE,
@@ -17,11 +17,24 @@ use crate::list;
 
 /// Seconds a preflight result is cached when the response has no usable
 /// `Access-Control-Max-Age` (Fetch "HTTP responses" of the CORS protocol; every browser).
-pub const DEFAULT_MAX_AGE: u64 = 5;
+pub(crate) const DEFAULT_MAX_AGE: u64 = 5;
 
 /// The longest Chromium caches a preflight result, in seconds (2 hours). Firefox caps at 86400,
 /// WebKit at 600; see [`PreflightCache::with_max_age_cap`](super::PreflightCache::with_max_age_cap).
 pub const CHROMIUM_MAX_AGE_CAP: u64 = 7200;
+
+/// How an allow list of a [`PreflightResult`] reads a listed `*` (Fetch "CORS-preflight fetch"
+/// steps 7.5–7.6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Star {
+    /// No `*` is listed.
+    Absent,
+    /// `*` is listed and stands for every method (or every header name but `Authorization`):
+    /// the preflight was for a request without credentials.
+    Wildcard,
+    /// `*` is listed but is only a name: the preflight was for a request with credentials.
+    Name,
+}
 
 /// What a successful preflight allows: the parsed `Access-Control-Allow-Methods` and
 /// `Access-Control-Allow-Headers`, how long it may be cached, and whether it was made for a
@@ -36,8 +49,10 @@ pub struct PreflightResult {
     pub methods: Vec<String>,
     /// The header names allowed, lower-cased, sorted.
     pub headers: Vec<String>,
-    /// `Access-Control-Max-Age` as browsers read it, before any cap: [`DEFAULT_MAX_AGE`] when
-    /// absent or unparsable, 0 (do not cache) when negative. See [`parse_max_age`].
+    /// `Access-Control-Max-Age` as Chromium reads it, before any cap: an optional sign and
+    /// decimal digits that fit a signed 64-bit integer; 5 seconds when absent or unparsable, 0
+    /// (do not cache) when negative (which WPT `cors/preflight-cache.htm` expects, where the
+    /// spec's `delta-seconds` would fall back to 5).
     pub max_age: u64,
     /// Whether the preflight was for a request with credentials mode `include`.
     pub credentials: bool,
@@ -56,14 +71,43 @@ impl PreflightResult {
     /// or [`InvalidAllowHeadersPreflightResponse`](CorsErrorKind::InvalidAllowHeadersPreflightResponse)
     /// when an element of the list is not a token.
     pub fn parse(response: &ResponseHead, credentials: CredentialsMode) -> Result<Self, CorsError> {
-        let methods =
-            parse_allow_list(response, ACCESS_CONTROL_ALLOW_METHODS, false).ok_or_else(|| {
-                CorsError::new(CorsErrorKind::InvalidAllowMethodsPreflightResponse, "")
-            })?;
-        let headers =
-            parse_allow_list(response, ACCESS_CONTROL_ALLOW_HEADERS, true).ok_or_else(|| {
-                CorsError::new(CorsErrorKind::InvalidAllowHeadersPreflightResponse, "")
-            })?;
+        Self::parse_traced(&mut Stage::detached(), response, credentials)
+    }
+
+    /// [`parse`](Self::parse), recording the two syntax checks in `stage`.
+    fn parse_traced(
+        stage: &mut Stage,
+        response: &ResponseHead,
+        credentials: CredentialsMode,
+    ) -> Result<Self, CorsError> {
+        let mut list = |rule, name, lowercase, kind| {
+            let value = response.get(name);
+            let items = parse_allow_list(value.as_deref(), lowercase);
+            let result = items
+                .as_ref()
+                .map(|_| ())
+                .ok_or_else(|| CorsError::new(kind, ""));
+            stage.check(
+                rule,
+                Some(name),
+                value.as_deref(),
+                "a comma-separated list of tokens",
+                result.clone(),
+            );
+            result.map(|()| items.unwrap_or_default())
+        };
+        let methods = list(
+            Rule::AllowMethodsSyntax,
+            ACCESS_CONTROL_ALLOW_METHODS,
+            false,
+            CorsErrorKind::InvalidAllowMethodsPreflightResponse,
+        )?;
+        let headers = list(
+            Rule::AllowHeadersSyntax,
+            ACCESS_CONTROL_ALLOW_HEADERS,
+            true,
+            CorsErrorKind::InvalidAllowHeadersPreflightResponse,
+        )?;
         Ok(PreflightResult {
             methods,
             headers,
@@ -135,6 +179,64 @@ impl PreflightResult {
         }
     }
 
+    /// Whether `Access-Control-Allow-Headers: *` lets `request`'s `Authorization` through only
+    /// because the request follows Chromium there
+    /// ([`wildcard_covers_authorization`](super::BrowserRequestBuilder::wildcard_covers_authorization));
+    /// the Fetch Standard requires it listed by name.
+    pub fn allows_authorization_only_by_wildcard(&self, request: &BrowserRequest) -> bool {
+        let listed = |name: &str| self.headers.iter().any(|h| h == name);
+        request.wildcard_covers_authorization()
+            && !self.credentials
+            && listed("*")
+            && request.header("authorization").is_some()
+            && !listed("authorization")
+    }
+
+    /// The request header names this result refuses, in the order
+    /// `Access-Control-Request-Headers` lists them (empty when [`check_headers`](Self::check_headers)
+    /// passes).
+    pub fn refused_headers(&self, request: &BrowserRequest) -> Vec<String> {
+        let listed = |name: &str| self.headers.iter().any(|h| h == name);
+        if !self.credentials && listed("*") {
+            return match self.check_headers(request) {
+                Ok(()) => Vec::new(),
+                Err(_) => vec!["authorization".to_string()],
+            };
+        }
+        request
+            .cors_unsafe_header_names()
+            .into_iter()
+            .filter(|name| !listed(name))
+            .collect()
+    }
+
+    /// A listed method equal to `method` but for case, if any: methods match byte for byte, so
+    /// `patch` is not `PATCH`.
+    pub fn method_in_other_case(&self, method: &str) -> Option<&str> {
+        self.methods
+            .iter()
+            .find(|m| m.eq_ignore_ascii_case(method) && *m != method)
+            .map(String::as_str)
+    }
+
+    /// How the `Access-Control-Allow-Methods` list reads a `*`.
+    pub fn methods_star(&self) -> Star {
+        self.star(&self.methods)
+    }
+
+    /// How the `Access-Control-Allow-Headers` list reads a `*`.
+    pub fn headers_star(&self) -> Star {
+        self.star(&self.headers)
+    }
+
+    fn star(&self, list: &[String]) -> Star {
+        match (list.iter().any(|m| m == "*"), self.credentials) {
+            (false, _) => Star::Absent,
+            (true, false) => Star::Wildcard,
+            (true, true) => Star::Name,
+        }
+    }
+
     /// Whether this result lets `request` go without a new preflight (Chromium
     /// `EnsureAllowedRequest`, the preflight cache's test): a result made without credentials
     /// does not serve a request with credentials, a Private Network Access request needs a result
@@ -155,10 +257,10 @@ impl PreflightResult {
 /// Parses an `Access-Control-Allow-Methods` / `-Headers` value as Chromium does: Fetch "get"
 /// (lines joined with `", "`), split on `,`, spaces and tabs trimmed, empty elements skipped,
 /// every other element a token. `None` on a non-token element.
-fn parse_allow_list(response: &ResponseHead, name: &str, lowercase: bool) -> Option<Vec<String>> {
+fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Option<Vec<String>> {
     let mut items = Vec::new();
-    if let Some(value) = response.get(name) {
-        for element in list::elements(&value) {
+    if let Some(value) = value {
+        for element in list::elements(value) {
             let element = element.ok()?;
             let element = if lowercase {
                 element.to_ascii_lowercase()
@@ -180,17 +282,7 @@ fn parse_allow_list(response: &ResponseHead, name: &str, lowercase: bool) -> Opt
 /// The spec reads the header as `delta-seconds` (digits only) and falls back to 5 on failure,
 /// which would cache `-1` for 5 seconds; WPT `cors/preflight-cache.htm` expects `-1` not to be
 /// cached, as Chromium and Firefox do.
-///
-/// ```
-/// use corsica::browser::parse_max_age;
-/// assert_eq!(parse_max_age(None), 5);
-/// assert_eq!(parse_max_age(Some(b"600")), 600);
-/// assert_eq!(parse_max_age(Some(b"86400")), 86400); // no cap here
-/// assert_eq!(parse_max_age(Some(b"-1")), 0);
-/// assert_eq!(parse_max_age(Some(b"")), 5);
-/// assert_eq!(parse_max_age(Some(b"1.5")), 5);
-/// ```
-pub fn parse_max_age(value: Option<&[u8]>) -> u64 {
+pub(crate) fn parse_max_age(value: Option<&[u8]>) -> u64 {
     let Some(value) = value else {
         return DEFAULT_MAX_AGE;
     };
@@ -268,38 +360,93 @@ pub fn preflight_check(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<PreflightResult, CorsError> {
-    if is_redirect_status(response.status) && response.contains("location") {
-        return Err(CorsError::new(
+    preflight_check_traced(&mut Stage::detached(), request, response)
+}
+
+/// [`preflight_check`], recording each check in `stage`.
+pub(crate) fn preflight_check_traced(
+    stage: &mut Stage,
+    request: &BrowserRequest,
+    response: &ResponseHead,
+) -> Result<PreflightResult, CorsError> {
+    let redirect = if response.is_redirect() {
+        Err(CorsError::new(
             CorsErrorKind::PreflightDisallowedRedirect,
             "",
-        ));
-    }
-    preflight_cors_check(request, response)?;
-    if !(200..=299).contains(&response.status) {
-        return Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""));
-    }
+        ))
+    } else {
+        Ok(())
+    };
+    stage.check(
+        Rule::PreflightNotRedirected,
+        Some(LOCATION),
+        response.get(LOCATION).as_deref(),
+        "no redirect",
+        redirect.clone(),
+    );
+    redirect?;
+    cors_check_traced(stage, request, response, true)?;
+    let status = if response.has_ok_status() {
+        Ok(())
+    } else {
+        Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""))
+    };
+    stage.check(Rule::OkStatus, None, None, "200-299", status.clone());
+    status?;
     if let Some(target) = request.private_network() {
-        match response.get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK) {
-            None => {
-                return Err(
-                    CorsError::new(CorsErrorKind::PreflightMissingAllowPrivateNetwork, "")
-                        .with_address_spaces(Some(target), Some(target)),
-                );
-            }
-            Some(value) if *value != *b"true" => {
-                return Err(CorsError::new(
-                    CorsErrorKind::PreflightInvalidAllowPrivateNetwork,
-                    isomorphic_decode(&value),
-                )
-                .with_address_spaces(Some(target), Some(target)));
-            }
-            Some(_) => {}
-        }
+        let value = response.get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK);
+        let result = match value.as_deref() {
+            None => Err(
+                CorsError::new(CorsErrorKind::PreflightMissingAllowPrivateNetwork, "")
+                    .with_address_spaces(Some(target), Some(target)),
+            ),
+            Some(value) if value != b"true" => Err(CorsError::new(
+                CorsErrorKind::PreflightInvalidAllowPrivateNetwork,
+                isomorphic_decode(value),
+            )
+            .with_address_spaces(Some(target), Some(target))),
+            Some(_) => Ok(()),
+        };
+        stage.check(
+            Rule::AllowPrivateNetwork,
+            Some(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK),
+            value.as_deref(),
+            "true",
+            result.clone(),
+        );
+        result?;
     }
-    let result = PreflightResult::parse(response, request.credentials())?;
-    result.check_method(request.method())?;
+    let result = PreflightResult::parse_traced(stage, response, request.credentials())?;
+    let method = request.method();
+    let allowed = result.check_method(method);
+    stage.check(
+        Rule::MethodAllowed {
+            method: method.to_string(),
+            safelisted: request.has_cors_safelisted_method(),
+        },
+        Some(ACCESS_CONTROL_ALLOW_METHODS),
+        response.get(ACCESS_CONTROL_ALLOW_METHODS).as_deref(),
+        method,
+        allowed.clone(),
+    );
+    allowed?;
+    // A preflight sent for Private Network Access alone does not check headers.
     if request.needs_cors_preflight() {
-        result.check_headers(request)?;
+        let names = request.cors_unsafe_header_names();
+        let allowed = result.check_headers(request);
+        stage.check(
+            Rule::HeadersAllowed {
+                names: names.clone(),
+            },
+            Some(ACCESS_CONTROL_ALLOW_HEADERS),
+            response.get(ACCESS_CONTROL_ALLOW_HEADERS).as_deref(),
+            names.join(", "),
+            allowed.clone(),
+        );
+        allowed?;
+        if result.allows_authorization_only_by_wildcard(request) {
+            stage.notes.push(Note::WildcardCoveredAuthorization);
+        }
     }
     Ok(result)
 }
@@ -554,5 +701,15 @@ mod tests {
         )
         .unwrap();
         assert!(ok.private_network);
+    }
+
+    #[test]
+    fn max_age_as_documented() {
+        assert_eq!(parse_max_age(None), 5);
+        assert_eq!(parse_max_age(Some(b"600")), 600);
+        assert_eq!(parse_max_age(Some(b"86400")), 86400); // no cap here
+        assert_eq!(parse_max_age(Some(b"-1")), 0);
+        assert_eq!(parse_max_age(Some(b"")), 5);
+        assert_eq!(parse_max_age(Some(b"1.5")), 5);
     }
 }

@@ -3,11 +3,13 @@
 
 use url::Url;
 
-use super::cors_check::cors_check;
-use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError, is_cors_enabled_scheme};
+use super::console::is_cors_enabled_scheme;
+use super::cors_check::cors_check_traced;
+use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
 use super::mime::isomorphic_decode;
 use super::request::{BrowserRequest, RequestMode, ResponseTainting};
-use super::response::ResponseHead;
+use super::response::{LOCATION, ResponseHead};
+use super::trace::{Note, Rule, Stage};
 use crate::Origin;
 use crate::header::is_cors_non_wildcard_request_header_name;
 
@@ -24,7 +26,7 @@ const REQUEST_BODY_HEADER_NAMES: [&str; 4] = [
 ];
 
 /// Whether `status` is a redirect status: 301, 302, 303, 307 or 308 (Fetch "redirect status").
-pub fn is_redirect_status(status: u16) -> bool {
+pub(crate) fn is_redirect_status(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
 }
 
@@ -80,41 +82,89 @@ pub fn follow_redirect(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<Option<BrowserRequest>, FetchError> {
-    let Some(location) = location_url(request, response)? else {
+    follow_redirect_traced(&mut Stage::detached(), request, response)
+}
+
+/// [`follow_redirect`], recording each check in `stage`, and the redirect taken.
+pub(crate) fn follow_redirect_traced(
+    stage: &mut Stage,
+    request: &BrowserRequest,
+    response: &ResponseHead,
+) -> Result<Option<BrowserRequest>, FetchError> {
+    let location = location_url(request, response);
+    if !matches!(location, Ok(None)) {
+        stage.check(
+            Rule::LocationUrl,
+            Some(LOCATION),
+            response.get(LOCATION).as_deref(),
+            "one URL",
+            location.as_ref().map(|_| ()).map_err(|e| *e),
+        );
+    }
+    let Some(location) = location? else {
         return Ok(None);
     };
     let cors = request.response_tainting() == ResponseTainting::Cors;
     if cors {
-        cors_check(request, response)?;
+        cors_check_traced(stage, request, response, false)?;
     }
-    if request.redirect_count() >= MAX_REDIRECTS {
-        return Err(NetworkError::TooManyRedirects.into());
-    }
+    let limit = if request.redirect_count() >= MAX_REDIRECTS {
+        Err(NetworkError::TooManyRedirects)
+    } else {
+        Ok(())
+    };
+    stage.check(
+        Rule::RedirectLimit,
+        None,
+        None,
+        format!("at most {MAX_REDIRECTS} redirects"),
+        limit,
+    );
+    limit?;
     let location_origin = Origin::from_url(&location);
     let current_origin = Origin::from_url(request.url());
     let has_credentials = !location.username().is_empty() || location.password().is_some();
-    if has_credentials
+    let userinfo = if has_credentials
         && (cors
             || (request.mode() == RequestMode::Cors
                 && (request.is_tainted() || !request.origin().is_same_origin(&location_origin))))
     {
         // Chromium reports this kind without a failed parameter.
-        return Err(CorsError::new(CorsErrorKind::RedirectContainsCredentials, "").into());
-    }
-    if !matches!(location.scheme(), "http" | "https") {
+        Err(CorsError::new(
+            CorsErrorKind::RedirectContainsCredentials,
+            "",
+        ))
+    } else {
+        Ok(())
+    };
+    stage.check(
+        Rule::LocationCredentials,
+        Some(LOCATION),
+        response.get(LOCATION).as_deref(),
+        "no username or password",
+        userinfo.clone(),
+    );
+    userinfo?;
+    let scheme: Result<(), FetchError> = if matches!(location.scheme(), "http" | "https") {
+        Ok(())
+    } else if matches!(location.scheme(), "data" | "file")
+        || is_cors_enabled_scheme(location.scheme())
+    {
         // Fetch: a network error. Chromium 148: `net::ERR_UNSAFE_REDIRECT` for `data:` and
         // `file:`, but the CORS error `CorsDisabledScheme` for a scheme it no longer loads
         // (`ftp:`), whose console line names the CORS-enabled schemes.
-        return Err(
-            if matches!(location.scheme(), "data" | "file")
-                || is_cors_enabled_scheme(location.scheme())
-            {
-                NetworkError::UnsafeRedirect.into()
-            } else {
-                CorsError::new(CorsErrorKind::CorsDisabledScheme, "").into()
-            },
-        );
-    }
+        Err(NetworkError::UnsafeRedirect.into())
+    } else {
+        Err(CorsError::new(CorsErrorKind::CorsDisabledScheme, "").into())
+    };
+    stage.check(
+        Rule::LocationScheme,
+        Some(LOCATION),
+        response.get(LOCATION).as_deref(),
+        "http or https",
+        scheme.clone(),
+    );
+    scheme?;
     let tainted = request.is_tainted()
         || (!location_origin.is_same_origin(&current_origin)
             && !request.origin().is_same_origin(&current_origin));
@@ -133,6 +183,10 @@ pub fn follow_redirect(
     if !location_origin.is_same_origin(&current_origin) {
         headers.retain(|(name, _)| !is_cors_non_wildcard_request_header_name(name));
     }
+    stage.notes.push(Note::Redirected {
+        to: location.clone(),
+        taints_origin: tainted && !request.is_tainted(),
+    });
     Ok(Some(request.redirected(location, method, headers, tainted)))
 }
 
@@ -145,7 +199,7 @@ pub(crate) fn location_url(
     if !is_redirect_status(response.status) {
         return Ok(None);
     }
-    let mut lines = response.lines("location");
+    let mut lines = response.lines(LOCATION);
     let Some(value) = lines.next() else {
         return Ok(None);
     };

@@ -10,11 +10,13 @@ use url::Url;
 use crate::token::is_token;
 use crate::{Origin, is_cors_safelisted_method, is_forbidden_method, normalize_method};
 
-use super::error::{AddressSpace, UnknownName};
+use super::address_space::AddressSpace;
+use super::error::UnknownName;
 use super::safelist::{
     cors_unsafe_request_header_names, cors_unsafe_request_header_names_in_order,
     is_forbidden_request_header,
 };
+use super::trace::PreflightReason;
 
 /// A request's credentials mode (Fetch "request"): whether cookies and HTTP authentication go with
 /// it. Only `include` changes the CORS check, which then requires
@@ -461,16 +463,6 @@ impl BrowserRequest {
         self.wildcard_covers_authorization
     }
 
-    /// This request with [`BrowserRequestBuilder::wildcard_covers_authorization`] set to `yes`:
-    /// to ask what the Fetch Standard says where Chromium is lenient, or the other way round.
-    #[must_use]
-    pub fn with_wildcard_covers_authorization(&self, yes: bool) -> Self {
-        BrowserRequest {
-            wildcard_covers_authorization: yes,
-            ..self.clone()
-        }
-    }
-
     /// The network partition key.
     pub fn partition_key(&self) -> &str {
         &self.partition_key
@@ -513,9 +505,10 @@ impl BrowserRequest {
         self.response_tainting() == ResponseTainting::Cors
     }
 
-    /// The CORS-unsafe request-header names of the request's headers, as
-    /// `Access-Control-Request-Headers` lists them (see
-    /// [`cors_unsafe_request_header_names`](super::cors_unsafe_request_header_names)).
+    /// The CORS-unsafe request-header names of the request's headers (Fetch "CORS-unsafe
+    /// request-header names"), as `Access-Control-Request-Headers` lists them: lower-cased,
+    /// de-duplicated, sorted. Safelisted headers whose values add up to more than 1024 bytes
+    /// count as unsafe too; forbidden request-headers are skipped, as Chromium does.
     pub fn cors_unsafe_header_names(&self) -> Vec<String> {
         cors_unsafe_request_header_names(self.headers.iter().map(|(n, v)| (n, v)))
     }
@@ -558,6 +551,54 @@ impl BrowserRequest {
     /// ```
     pub fn needs_preflight(&self) -> bool {
         self.needs_cors_preflight() || self.private_network.is_some()
+    }
+
+    /// Why the request needs a preflight (see [`needs_preflight`](Self::needs_preflight)):
+    /// empty when it needs none.
+    ///
+    /// ```
+    /// use corsica::Origin;
+    /// use corsica::browser::{BrowserRequest, PreflightReason};
+    /// let request = BrowserRequest::builder(
+    ///     Origin::parse("https://app.example").unwrap(),
+    ///     "https://api.example/".parse().unwrap(),
+    /// )
+    /// .method("PUT")
+    /// .header("X-Api-Key", "k")
+    /// .build()
+    /// .unwrap();
+    /// assert_eq!(
+    ///     request.preflight_reasons(),
+    ///     [
+    ///         PreflightReason::Method("PUT".to_string()),
+    ///         PreflightReason::Headers(vec!["x-api-key".to_string()]),
+    ///     ]
+    /// );
+    /// ```
+    pub fn preflight_reasons(&self) -> Vec<PreflightReason> {
+        let mut reasons = Vec::new();
+        if self.uses_cors() {
+            if self.force_preflight {
+                reasons.push(PreflightReason::Forced);
+            }
+            if !self.has_cors_safelisted_method() {
+                reasons.push(PreflightReason::Method(self.method.clone()));
+            }
+            let names = self.cors_unsafe_header_names();
+            if !names.is_empty() {
+                reasons.push(PreflightReason::Headers(names));
+            }
+        }
+        if let Some(target) = self.private_network {
+            reasons.push(PreflightReason::PrivateNetwork(target));
+        }
+        reasons
+    }
+
+    /// Whether the method is a CORS-safelisted method (`GET`, `HEAD` or `POST`), which a
+    /// preflight never needs to allow (Fetch "CORS-safelisted method").
+    pub fn has_cors_safelisted_method(&self) -> bool {
+        is_cors_safelisted_method(&self.method)
     }
 
     /// The headers of the preflight for this request, in the order Chromium sets them

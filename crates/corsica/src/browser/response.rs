@@ -4,6 +4,9 @@ use std::borrow::Cow;
 
 use crate::token::trim_tab_or_space;
 
+/// The `Location` header's name, lower-case.
+pub(crate) const LOCATION: &str = "location";
+
 /// The status and header lines of a response (or a preflight response, or a redirect).
 ///
 /// Values are bytes, as received. Leading and trailing spaces and tabs are ignored when reading
@@ -21,6 +24,7 @@ use crate::token::trim_tab_or_space;
 /// assert_eq!(r.get("vary"), None);
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ResponseHead {
     /// The status code.
     pub status: u16,
@@ -73,6 +77,17 @@ impl ResponseHead {
     /// Whether at least one line is named `name` (any case).
     pub fn contains(&self, name: &str) -> bool {
         self.lines(name).next().is_some()
+    }
+
+    /// Whether the response is a redirect the browser acts on: a redirect status (see
+    /// 301, 302, 303, 307 or 308, Fetch "redirect status") with a `Location` header.
+    pub fn is_redirect(&self) -> bool {
+        super::redirect::is_redirect_status(self.status) && self.contains(LOCATION)
+    }
+
+    /// Whether the status is an ok status, 200–299 (Fetch "ok status"), as a preflight's must be.
+    pub fn has_ok_status(&self) -> bool {
+        (200..=299).contains(&self.status)
     }
 
     /// The distinct header names, lower-cased and sorted.

@@ -10,14 +10,14 @@ use super::mime::MimeType;
 use super::range::parse_single_range;
 
 /// Longest value, in bytes, a CORS-safelisted request header may have.
-pub const MAX_SAFELISTED_VALUE_LEN: usize = 128;
+pub(crate) const MAX_SAFELISTED_VALUE_LEN: usize = 128;
 
 /// Largest total size, in bytes, of the values of all otherwise-safelisted request headers of one
 /// request; above it every one of them counts as CORS-unsafe.
-pub const MAX_SAFELISTED_TOTAL_LEN: usize = 1024;
+pub(crate) const MAX_SAFELISTED_TOTAL_LEN: usize = 1024;
 
 /// The three `Content-Type` essences a page may send without a preflight.
-pub const CORS_SAFELISTED_CONTENT_TYPES: [&str; 3] = [
+pub(crate) const CORS_SAFELISTED_CONTENT_TYPES: [&str; 3] = [
     "application/x-www-form-urlencoded",
     "multipart/form-data",
     "text/plain",
@@ -25,15 +25,7 @@ pub const CORS_SAFELISTED_CONTENT_TYPES: [&str; 3] = [
 
 /// Whether `byte` is a CORS-unsafe request-header byte (Fetch): a control byte other than
 /// HTAB, DEL, or one of `" ( ) : < > ? @ [ \ ] { }`.
-///
-/// ```
-/// use corsica::browser::is_cors_unsafe_request_header_byte;
-/// assert!(is_cors_unsafe_request_header_byte(b'"'));
-/// assert!(is_cors_unsafe_request_header_byte(0x7f));
-/// assert!(!is_cors_unsafe_request_header_byte(b'\t'));
-/// assert!(!is_cors_unsafe_request_header_byte(b';'));
-/// ```
-pub fn is_cors_unsafe_request_header_byte(byte: u8) -> bool {
+pub(crate) fn is_cors_unsafe_request_header_byte(byte: u8) -> bool {
     (byte < 0x20 && byte != b'\t')
         || matches!(
             byte,
@@ -56,11 +48,11 @@ pub fn is_cors_unsafe_request_header_byte(byte: u8) -> bool {
 /// Whether (`name`, `value`) is a CORS-safelisted request-header (Fetch): a header a page
 /// may send cross-origin without a preflight. `name` is matched case-insensitively.
 ///
-/// - every value: at most [`MAX_SAFELISTED_VALUE_LEN`] bytes;
+/// - every value: at most 128 bytes;
 /// - `Accept`: no CORS-unsafe request-header byte;
 /// - `Accept-Language`, `Content-Language`: only `0-9 A-Z a-z`, space and `* , - . ; =`;
 /// - `Content-Type`: no CORS-unsafe byte, and "parse a MIME type" gives one of
-///   [`CORS_SAFELISTED_CONTENT_TYPES`];
+///   `application/x-www-form-urlencoded`, `multipart/form-data`, `text/plain`;
 /// - `Range`: a single `bytes=start-[end]` range with a start and no whitespace;
 /// - any other name: never.
 ///
@@ -161,20 +153,7 @@ fn split_list_values(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// are safelisted add up to more than [`MAX_SAFELISTED_TOTAL_LEN`] bytes, all of those count as
 /// unsafe too. Forbidden request-headers are skipped, as Chromium does: a page cannot set them,
 /// so only the browser adds them, and they never need the server's permission.
-///
-/// ```
-/// use corsica::browser::cors_unsafe_request_header_names;
-/// let names = cors_unsafe_request_header_names([
-///     ("X-Test-Header1", &b"1"[..]),
-///     ("Content-Type", b"application/json"),
-///     ("x-test-header-a", b"a"),
-///     ("X-TEST-HEADER1", b"2"),
-///     ("Accept", b"*/*"),
-///     ("Cookie", b"session=1"),
-/// ]);
-/// assert_eq!(names, ["content-type", "x-test-header-a", "x-test-header1"]);
-/// ```
-pub fn cors_unsafe_request_header_names<N, V>(
+pub(crate) fn cors_unsafe_request_header_names<N, V>(
     headers: impl IntoIterator<Item = (N, V)>,
 ) -> Vec<String>
 where
@@ -342,5 +321,26 @@ mod tests {
         assert_eq!(split("\"a\\\"b,c\" , d"), ["\"a\\\"b,c\"", "d"]);
         assert_eq!(split("\"unterminated, x"), ["\"unterminated, x"]);
         assert_eq!(split("\"x\\"), ["\"x\\"]);
+    }
+
+    #[test]
+    fn unsafe_bytes_as_documented() {
+        assert!(is_cors_unsafe_request_header_byte(b'"'));
+        assert!(is_cors_unsafe_request_header_byte(0x7f));
+        assert!(!is_cors_unsafe_request_header_byte(b'\t'));
+        assert!(!is_cors_unsafe_request_header_byte(b';'));
+    }
+
+    #[test]
+    fn unsafe_names_are_lowercased_sorted_and_unique() {
+        let names = cors_unsafe_request_header_names([
+            ("X-Test-Header1", &b"1"[..]),
+            ("Content-Type", b"application/json"),
+            ("x-test-header-a", b"a"),
+            ("X-TEST-HEADER1", b"2"),
+            ("Accept", b"*/*"),
+            ("Cookie", b"session=1"),
+        ]);
+        assert_eq!(names, ["content-type", "x-test-header-a", "x-test-header1"]);
     }
 }

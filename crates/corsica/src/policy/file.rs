@@ -4,6 +4,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::PolicyConfig;
+use super::locate::locate;
 
 /// The syntax of a policy file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -37,14 +38,29 @@ impl PolicyFormat {
     }
 }
 
-/// A policy file that does not parse: bad syntax, an unknown key, a value of the wrong type.
+/// A policy file that does not parse: not UTF-8, bad syntax, an unknown key, a value of the
+/// wrong type.
+///
+/// ```
+/// use corsica::{PolicyConfig, PolicyFormat};
+///
+/// let err = PolicyConfig::parse("origins = []\n[dangerous]\nallow_nul_origin = true\n", PolicyFormat::Toml)
+///     .unwrap_err();
+/// assert_eq!(err.line, Some(3));
+/// assert_eq!(err.key.as_deref(), Some("dangerous.allow_nul_origin"));
+/// assert!(err.to_string().ends_with("did you mean `allow_null_origin`?"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PolicyFileError {
     /// The syntax it was read as.
     pub format: PolicyFormat,
     /// 1-based line of the problem, when the parser knows it.
     pub line: Option<usize>,
-    /// What the parser said.
+    /// The key at fault, written as [`ConfigError`](crate::ConfigError) keys are
+    /// (`origins`, `dangerous.allow_null_origin`, `route[0].methods`), when it can be found.
+    pub key: Option<String>,
+    /// What the parser said, and for a misspelt key the known key it probably meant.
     pub message: String,
 }
 
@@ -60,8 +76,10 @@ impl fmt::Display for PolicyFileError {
 impl std::error::Error for PolicyFileError {}
 
 impl PolicyConfig {
-    /// Parses a policy file's text in `format`. Unknown keys are errors, so a misspelt key
-    /// never silently falls back to a default.
+    /// Parses a policy file's bytes in `format`. Unknown keys are errors, so a misspelt key
+    /// never silently falls back to a default. A leading byte-order mark (which editors on
+    /// Windows like to write) is skipped; anything else that is not UTF-8 is an error naming
+    /// the line.
     ///
     /// ```
     /// use corsica::{PolicyConfig, PolicyFormat};
@@ -71,43 +89,29 @@ impl PolicyConfig {
     ///
     /// let err = PolicyConfig::parse("orgins = []", PolicyFormat::Toml).unwrap_err();
     /// assert!(err.to_string().contains("unknown field `orgins`"));
+    /// assert_eq!(err.key.as_deref(), Some("orgins"));
     /// ```
     ///
     /// # Errors
     ///
-    /// A [`PolicyFileError`] with the parser's message and, where known, the line.
-    pub fn parse(text: &str, format: PolicyFormat) -> Result<Self, PolicyFileError> {
-        match format {
-            PolicyFormat::Toml => toml::from_str(text).map_err(|e| PolicyFileError {
+    /// A [`PolicyFileError`] with the parser's message and, where known, the line and the key.
+    pub fn parse(input: impl AsRef<[u8]>, format: PolicyFormat) -> Result<Self, PolicyFileError> {
+        let bytes = input.as_ref();
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        let text = std::str::from_utf8(bytes).map_err(|e| not_utf8(bytes, &e, format))?;
+        parse_text(text, format).map_err(|(line, message)| {
+            let (key, suggestion) = locate(format, line, &message, text);
+            let message = match suggestion {
+                Some(known) => format!("{message}; did you mean `{known}`?"),
+                None => message,
+            };
+            PolicyFileError {
                 format,
-                line: e.span().map(|span| line_of(text, span.start)),
-                message: e.message().trim().to_owned(),
-            }),
-            PolicyFormat::Yaml => {
-                if text.trim().is_empty() {
-                    return Ok(PolicyConfig::default());
-                }
-                if let Some(line) = yaml_too_deep(text) {
-                    return Err(PolicyFileError {
-                        format,
-                        line: Some(line),
-                        message: format!(
-                            "brackets nested more than {MAX_YAML_FLOW_DEPTH} deep, which no policy needs; check that this is the right file"
-                        ),
-                    });
-                }
-                serde_yaml::from_str(text).map_err(|e| PolicyFileError {
-                    format,
-                    line: e.location().map(|l| l.line()),
-                    message: strip_location(&e.to_string()),
-                })
+                line,
+                key,
+                message,
             }
-            PolicyFormat::Json => serde_json::from_str(text).map_err(|e| PolicyFileError {
-                format,
-                line: Some(e.line()).filter(|l| *l > 0),
-                message: strip_location(&e.to_string()),
-            }),
-        }
+        })
     }
 
     /// Renders this configuration in `format`.
@@ -117,6 +121,58 @@ impl PolicyConfig {
             PolicyFormat::Yaml => serde_yaml::to_string(self).unwrap_or_default(),
             PolicyFormat::Json => serde_json::to_string_pretty(self).unwrap_or_default(),
         }
+    }
+}
+
+/// Parses UTF-8 `text`; on failure, the line (when known) and the parser's message.
+fn parse_text(text: &str, format: PolicyFormat) -> Result<PolicyConfig, (Option<usize>, String)> {
+    match format {
+        PolicyFormat::Toml => toml::from_str(text).map_err(|e| {
+            (
+                e.span().map(|span| line_of(text, span.start)),
+                e.message().trim().to_owned(),
+            )
+        }),
+        PolicyFormat::Yaml => {
+            if text.trim().is_empty() {
+                return Ok(PolicyConfig::default());
+            }
+            if let Some(line) = yaml_too_deep(text) {
+                return Err((
+                    Some(line),
+                    format!(
+                        "brackets nested more than {MAX_YAML_FLOW_DEPTH} deep, which no policy needs; check that this is the right file"
+                    ),
+                ));
+            }
+            serde_yaml::from_str(text).map_err(|e| {
+                (
+                    e.location().map(|l| l.line()),
+                    strip_location(&e.to_string()),
+                )
+            })
+        }
+        PolicyFormat::Json => serde_json::from_str(text).map_err(|e| {
+            (
+                Some(e.line()).filter(|l| *l > 0),
+                strip_location(&e.to_string()),
+            )
+        }),
+    }
+}
+
+/// A file that is not UTF-8 text.
+fn not_utf8(bytes: &[u8], err: &std::str::Utf8Error, format: PolicyFormat) -> PolicyFileError {
+    let at = err.valid_up_to();
+    let what = match err.error_len() {
+        Some(_) => format!("byte 0x{:02x} is not UTF-8", bytes[at]),
+        None => "the file ends in the middle of a UTF-8 character".to_owned(),
+    };
+    PolicyFileError {
+        format,
+        line: Some(bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1),
+        key: None,
+        message: format!("{what}; policy files are UTF-8 text, so save it as UTF-8"),
     }
 }
 
@@ -202,7 +258,7 @@ mod tests {
         assert_eq!(a, PolicyConfig::parse(json, PolicyFormat::Json).unwrap());
         for format in [PolicyFormat::Toml, PolicyFormat::Yaml, PolicyFormat::Json] {
             assert_eq!(
-                PolicyConfig::parse(&a.render(format), format).unwrap(),
+                PolicyConfig::parse(a.render(format), format).unwrap(),
                 a,
                 "{format:?}"
             );

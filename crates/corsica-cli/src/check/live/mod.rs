@@ -2,9 +2,8 @@
 //! every request and every verdict; this module only sends what it asks for and hands back
 //! what comes back.
 //!
-//! Self-contained on purpose (nothing from the rest of the binary): the Chromium conformance
-//! test compiles this module into itself and calls [`check`] in-process, so what it proves
-//! against the browser is exactly what the `corsica` binary runs.
+//! Public (hidden) so that the Chromium conformance test calls [`check`] in-process: what it
+//! proves against the browser is exactly what the `corsica` binary runs.
 
 mod http1;
 mod net;
@@ -15,104 +14,94 @@ use std::time::Duration;
 
 use corsica::Origin;
 use corsica::browser::{
-    AddressSpace, BrowserRequest, CorsErrorKind, CredentialsMode, Exchange, FetchError, Outgoing,
-    PreflightCache, ResponseHead, Step, Verdict,
+    AddressSpace, BrowserRequest, CredentialsMode, Exchange, Outgoing, PreflightCache,
+    ResponseHead, Step, Verdict,
 };
 use url::{Host, Url};
 
-pub(crate) use net::{NetError, Received};
+pub use net::{NetError, Received};
 
 /// The `User-Agent` of every request.
-pub(crate) const USER_AGENT: &str = concat!("corsica/", env!("CARGO_PKG_VERSION"), " (check)");
+pub const USER_AGENT: &str = concat!("corsica/", env!("CARGO_PKG_VERSION"), " (check)");
 
 /// The request a page would make with `fetch(url, {method, headers, credentials, body})`.
 #[derive(Clone, Debug)]
-pub(crate) struct Config {
+pub struct Config {
     /// The URL (`http` or `https`).
-    pub(crate) url: Url,
+    pub url: Url,
     /// The page's origin.
-    pub(crate) origin: Origin,
+    pub origin: Origin,
     /// The method as the script passes it; `None`: `GET`, or `POST` when there is a body (as
     /// curl does).
-    pub(crate) method: Option<String>,
+    pub method: Option<String>,
     /// The headers the script sets, in order.
-    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    pub headers: Vec<(String, Vec<u8>)>,
     /// The credentials mode.
-    pub(crate) credentials: CredentialsMode,
+    pub credentials: CredentialsMode,
     /// A string body. As `fetch()` does, it brings `Content-Type: text/plain;charset=UTF-8`
     /// unless the script set a `Content-Type`.
-    pub(crate) body: Option<Vec<u8>>,
+    pub body: Option<Vec<u8>>,
     /// Treat the request as a Private Network Access request (Chrome's legacy PNA preflight).
-    pub(crate) private_network: bool,
+    pub private_network: bool,
     /// How long the whole check may take.
-    pub(crate) timeout: Duration,
+    pub timeout: Duration,
     /// Accept any TLS certificate.
-    pub(crate) insecure: bool,
+    pub insecure: bool,
 }
 
 /// One request sent and its response.
 #[derive(Clone, Debug)]
-pub(crate) struct Exchanged {
+pub struct Exchanged {
     /// Whether it was a preflight.
-    pub(crate) preflight: bool,
+    pub preflight: bool,
     /// The browser's request as it stood (URL, origin serialization, credentials) when this was
     /// sent.
-    pub(crate) request: BrowserRequest,
+    pub request: BrowserRequest,
     /// What the browser model asked to send (the CORS-relevant headers).
-    pub(crate) sent: Outgoing,
+    pub sent: Outgoing,
     /// Whether a body went with it.
-    pub(crate) body: bool,
+    pub body: bool,
     /// What came back.
-    pub(crate) received: Received,
+    pub received: Received,
     /// The same, as the engine reads it.
-    pub(crate) head: ResponseHead,
+    pub head: ResponseHead,
 }
 
 /// Everything a check did and concluded.
 #[derive(Clone, Debug)]
-pub(crate) struct Report {
+pub struct Report {
     /// The request as built from the arguments.
-    pub(crate) request: BrowserRequest,
+    pub request: BrowserRequest,
     /// Every request sent, in order.
-    pub(crate) steps: Vec<Exchanged>,
+    pub steps: Vec<Exchanged>,
     /// The browser's verdict.
-    pub(crate) verdict: Verdict,
+    pub verdict: Verdict,
 }
 
 impl Report {
     /// Whether a preflight was needed at some point (sent, or answered by the cache).
-    pub(crate) fn preflight_needed(&self) -> bool {
+    pub fn preflight_needed(&self) -> bool {
         self.request.needs_preflight() || self.steps.iter().any(|s| s.preflight)
     }
 
     /// The last response to the request itself (not a preflight), if any.
-    pub(crate) fn last_response(&self) -> Option<&Exchanged> {
+    pub fn last_response(&self) -> Option<&Exchanged> {
         self.steps.iter().rev().find(|s| !s.preflight)
     }
 
     /// The index of the step whose response made the fetch fail; `None` when it was allowed,
-    /// or refused before anything was sent (a scheme CORS does not support, Private Network
-    /// Access from an insecure page).
-    pub(crate) fn failed_step(&self) -> Option<usize> {
-        let error = self.verdict.result.as_ref().err()?;
-        if let FetchError::Cors(e) = error {
-            if matches!(
-                e.kind,
-                CorsErrorKind::DisallowedByMode
-                    | CorsErrorKind::CorsDisabledScheme
-                    | CorsErrorKind::InsecurePrivateNetwork
-                    | CorsErrorKind::InsecureLocalNetwork
-            ) {
-                return None;
-            }
-        }
-        self.steps.len().checked_sub(1)
+    /// or refused before anything was sent.
+    pub fn failed_step(&self) -> Option<usize> {
+        self.verdict
+            .trace
+            .responses()
+            .position(|stage| stage.failed_check().is_some())
     }
 }
 
 /// Why a check has no verdict.
 #[derive(Debug)]
-pub(crate) enum CheckError {
+pub enum CheckError {
     /// `fetch()` itself would throw before sending anything (a forbidden method, an invalid
     /// header, a body on `GET`…): the message is Chromium's.
     Refused(String),
@@ -143,7 +132,7 @@ impl std::error::Error for CheckError {}
 ///
 /// [`CheckError`] when `fetch()` would throw, or when a request gets no response (DNS,
 /// connection, TLS, timeout, not HTTP).
-pub(crate) fn check(config: &Config) -> Result<Report, CheckError> {
+pub fn check(config: &Config) -> Result<Report, CheckError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -178,7 +167,7 @@ async fn run(config: &Config) -> Result<Report, CheckError> {
         } else {
             config.body.as_deref()
         };
-        let wire = wire_headers(&sent, preflight);
+        let wire = wire_headers(&sent.headers, preflight);
         let received = client
             .send(&sent.method, &sent.url, &wire, body)
             .await
@@ -264,8 +253,8 @@ fn build(config: &Config, space: Option<AddressSpace>) -> Result<BrowserRequest,
 
 /// The headers that go on the wire: the browser model's, then what a browser adds on its own
 /// (`Accept: */*` when the script set none, `User-Agent`, `Sec-Fetch-Mode`, `Sec-Fetch-Dest`).
-fn wire_headers(sent: &Outgoing, preflight: bool) -> Vec<(String, Vec<u8>)> {
-    let mut headers = sent.headers.clone();
+fn wire_headers(sent: &[(String, Vec<u8>)], preflight: bool) -> Vec<(String, Vec<u8>)> {
+    let mut headers = sent.to_vec();
     if !preflight
         && !headers
             .iter()
@@ -304,7 +293,7 @@ async fn address_space(url: &Url) -> AddressSpace {
 }
 
 /// Private Network Access "IP address space" of an address.
-pub(crate) fn ip_address_space(ip: IpAddr) -> AddressSpace {
+pub fn ip_address_space(ip: IpAddr) -> AddressSpace {
     match ip {
         IpAddr::V4(ip) if ip.is_loopback() => AddressSpace::Local,
         IpAddr::V4(ip) if ip.is_private() || ip.is_link_local() || ip.is_unspecified() => {
@@ -389,12 +378,7 @@ mod tests {
 
     #[test]
     fn browsers_add_their_own_headers() {
-        let sent = Outgoing {
-            method: "GET".into(),
-            url: "https://api.example/".parse().unwrap(),
-            headers: vec![("Origin".into(), b"https://app.example".to_vec())],
-            credentials: false,
-        };
+        let sent = [("Origin".to_string(), b"https://app.example".to_vec())];
         let names = |h: Vec<(String, Vec<u8>)>| h.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
         assert_eq!(
             names(wire_headers(&sent, false)),

@@ -23,20 +23,20 @@ use super::tls;
 
 /// How a response came back.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Received {
+pub struct Received {
     /// `HTTP/1.1`, `HTTP/1.0` or `HTTP/2`.
-    pub(crate) protocol: String,
+    pub protocol: String,
     /// The status code.
-    pub(crate) status: u16,
+    pub status: u16,
     /// The reason phrase (HTTP/1) or the status's usual one (HTTP/2).
-    pub(crate) reason: String,
+    pub reason: String,
     /// Header lines in order, values exactly as received (minus SP/HT around them).
-    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    pub headers: Vec<(String, Vec<u8>)>,
 }
 
 /// Why no response came back. Each prints as one line that says what failed and where.
 #[derive(Debug)]
-pub(crate) enum NetError {
+pub enum NetError {
     /// The URL has no host or port this client can use.
     BadUrl(String),
     /// DNS found nothing, or failed.

@@ -1,72 +1,46 @@
-//! A policy file that does not parse, as one [`Problem`]: the key at fault when it can be found,
-//! the line, and a suggestion for a misspelt key.
+//! Where in a policy file a parse error is: the key at fault (written as the engine writes
+//! keys: `origins`, `dangerous.allow_null_origin`, `route[0].methods`) and, for a misspelt key,
+//! the known key it probably meant. Parsers say this only in their message, each its own way.
 
-use corsica::{PolicyFileError, PolicyFormat};
+use super::file::PolicyFormat;
 
-use super::Problem;
-
-/// A file that is not UTF-8 text.
-pub(super) fn not_utf8(bytes: &[u8], err: &std::str::Utf8Error, format: PolicyFormat) -> Problem {
-    let at = err.valid_up_to();
-    let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
-    let what = match err.error_len() {
-        Some(_) => format!("byte 0x{:02x} is not UTF-8", bytes[at]),
-        None => "the file ends in the middle of a UTF-8 character".to_owned(),
+/// The key at fault and a suggestion for a misspelt one, from a parser's `message` about
+/// line `line` of `text`.
+pub(super) fn locate(
+    format: PolicyFormat,
+    line: Option<usize>,
+    message: &str,
+    text: &str,
+) -> (Option<String>, Option<String>) {
+    // YAML's parser names the path ("route[0]: …"); for TOML the enclosing table is found from
+    // the text.
+    let (table, parser_message) = match format {
+        PolicyFormat::Yaml => yaml_path(message),
+        PolicyFormat::Toml => (line.and_then(|line| toml_table(text, line)), message),
+        PolicyFormat::Json => (None, message),
     };
-    Problem {
-        key: String::new(),
-        value: String::new(),
-        message: format!(
-            "{} line {line}: {what}; policy files are UTF-8 text, so save it as UTF-8",
-            format.as_str()
-        ),
-    }
-}
-
-/// A parser's complaint as a [`Problem`]. The key is written as the engine writes keys:
-/// `origins`, `dangerous.allow_null_origin`, `route[0].methods`.
-pub(super) fn problem(err: &PolicyFileError, text: &str) -> Problem {
-    let mut message = err.to_string();
-    // Where the problem is: YAML's parser says it ("route[0]: …"); for TOML the enclosing
-    // table is found from the text.
-    let (table, parser_message) = match err.format {
-        PolicyFormat::Yaml => yaml_path(&err.message),
-        PolicyFormat::Toml => (
-            err.line.and_then(|line| toml_table(text, line)),
-            err.message.as_str(),
-        ),
-        PolicyFormat::Json => (None, err.message.as_str()),
-    };
+    let mut suggestion = None;
     let leaf = match backticked_after(parser_message, "unknown field `") {
         Some(field) => {
-            if let Some(known) = closest_expected(parser_message, field) {
-                message.push_str(&format!("; did you mean `{known}`?"));
-            }
+            suggestion = closest_expected(parser_message, field).map(str::to_owned);
             Some(field.to_owned())
         }
         None => backticked_after(parser_message, "missing field `").map(str::to_owned),
     };
     let key = match (table, leaf) {
-        (Some(table), Some(leaf)) => format!("{table}.{leaf}"),
-        (None, Some(leaf)) => leaf,
+        (Some(table), Some(leaf)) => Some(format!("{table}.{leaf}")),
+        (None, Some(leaf)) => Some(leaf),
         // YAML names the key itself when a value has the wrong type.
-        (Some(table), None) if err.format == PolicyFormat::Yaml => table,
-        (table, None) => match err
-            .line
-            .and_then(|line| key_on_line(text, line, err.format))
-        {
-            Some(key) => match table {
-                Some(table) => format!("{table}.{key}"),
-                None => key,
-            },
-            None => String::new(),
-        },
+        (Some(table), None) if format == PolicyFormat::Yaml => Some(table),
+        (table, None) => {
+            line.and_then(|line| key_on_line(text, line, format))
+                .map(|key| match table {
+                    Some(table) => format!("{table}.{key}"),
+                    None => key,
+                })
+        }
     };
-    Problem {
-        key,
-        value: String::new(),
-        message,
-    }
+    (key, suggestion)
 }
 
 /// Splits serde_yaml's `path: message` into the path (`dangerous`, `route[0]`) and the rest.
@@ -190,10 +164,11 @@ fn key_on_line(text: &str, line: usize, format: PolicyFormat) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use corsica::PolicyConfig;
+    use crate::PolicyConfig;
+    use crate::policy::PolicyFileError;
 
-    fn parse_problem(text: &str, format: PolicyFormat) -> Problem {
-        problem(&PolicyConfig::parse(text, format).unwrap_err(), text)
+    fn parse_problem(text: &str, format: PolicyFormat) -> PolicyFileError {
+        PolicyConfig::parse(text, format).unwrap_err()
     }
 
     #[test]
@@ -204,9 +179,9 @@ mod tests {
             ("{\"orgins\": []}", PolicyFormat::Json),
         ] {
             let p = parse_problem(text, format);
-            assert_eq!(p.key, "orgins", "{format:?}");
-            assert!(p.message.contains("line 1"), "{p:?}");
-            assert!(p.message.ends_with("did you mean `origins`?"), "{p:?}");
+            assert_eq!(p.key.as_deref(), Some("orgins"), "{format:?}");
+            assert!(p.to_string().contains("line 1"), "{p:?}");
+            assert!(p.to_string().ends_with("did you mean `origins`?"), "{p:?}");
         }
     }
 
@@ -216,18 +191,18 @@ mod tests {
             "origins = [\"https://a.example\"]\nmax_age = \"ten\"\n",
             PolicyFormat::Toml,
         );
-        assert_eq!(p.key, "max_age");
-        assert!(p.message.starts_with("TOML line 2: "), "{p:?}");
+        assert_eq!(p.key.as_deref(), Some("max_age"));
+        assert!(p.to_string().starts_with("TOML line 2: "), "{p:?}");
         let p = parse_problem(
             "origins: [\"https://a.example\"]\ncredentials: maybe\n",
             PolicyFormat::Yaml,
         );
-        assert_eq!(p.key, "credentials", "{p:?}");
+        assert_eq!(p.key.as_deref(), Some("credentials"), "{p:?}");
         let p = parse_problem(
             "{\n  \"origins\": [],\n  \"max_age\": \"ten\"\n}\n",
             PolicyFormat::Json,
         );
-        assert_eq!(p.key, "max_age", "{p:?}");
+        assert_eq!(p.key.as_deref(), Some("max_age"), "{p:?}");
     }
 
     #[test]
@@ -236,45 +211,75 @@ mod tests {
             "origins = []\n[dangerous]\nallow_nul_origin = true\n",
             PolicyFormat::Toml,
         );
-        assert_eq!(p.key, "dangerous.allow_nul_origin");
+        assert_eq!(p.key.as_deref(), Some("dangerous.allow_nul_origin"));
         let p = parse_problem(
             "origins = []\n[[route]]\npath = \"/a/\"\n[[route]]\npath = \"/b/\"\nmax_age = \"x\"\n",
             PolicyFormat::Toml,
         );
-        assert_eq!(p.key, "route[1].max_age");
+        assert_eq!(p.key.as_deref(), Some("route[1].max_age"));
         let p = parse_problem(
             "origins = []\n[[route]]\npath = \"/a/\"\n[route.dangerous]\nallow_nul_origin = true\n",
             PolicyFormat::Toml,
         );
-        assert_eq!(p.key, "route[0].dangerous.allow_nul_origin");
+        assert_eq!(
+            p.key.as_deref(),
+            Some("route[0].dangerous.allow_nul_origin")
+        );
         let p = parse_problem(
             "origins: []\ndangerous:\n  allow_nul_origin: true\n",
             PolicyFormat::Yaml,
         );
-        assert_eq!(p.key, "dangerous.allow_nul_origin");
+        assert_eq!(p.key.as_deref(), Some("dangerous.allow_nul_origin"));
         let p = parse_problem(
             "origins: []\nroute:\n  - path: /a/\n    max_age: x\n",
             PolicyFormat::Yaml,
         );
-        assert_eq!(p.key, "route[0].max_age");
+        assert_eq!(p.key.as_deref(), Some("route[0].max_age"));
     }
 
     #[test]
     fn syntax_errors_without_a_key_have_an_empty_key() {
         let p = parse_problem("[[[\n", PolicyFormat::Toml);
-        assert_eq!(p.key, "");
-        assert!(p.message.starts_with("TOML line 1: "), "{p:?}");
+        assert_eq!(p.key.as_deref(), None);
+        assert!(p.to_string().starts_with("TOML line 1: "), "{p:?}");
     }
 
     #[test]
     fn non_utf8_bytes_are_located() {
         let bytes: &[u8] = b"origins = []\n# caf\xe9\n";
-        let err = std::str::from_utf8(std::hint::black_box(bytes)).unwrap_err();
-        let p = not_utf8(bytes, &err, PolicyFormat::Toml);
+        let p = PolicyConfig::parse(bytes, PolicyFormat::Toml).unwrap_err();
         assert_eq!(
-            p.message,
+            p.to_string(),
             "TOML line 2: byte 0xe9 is not UTF-8; policy files are UTF-8 text, so save it as UTF-8"
         );
+        assert_eq!(p.key, None);
+        let p = PolicyConfig::parse(b"origins: [\xe2\x82", PolicyFormat::Yaml).unwrap_err();
+        assert_eq!(
+            p.to_string(),
+            "YAML line 1: the file ends in the middle of a UTF-8 character; policy files are UTF-8 \
+             text, so save it as UTF-8"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        for (text, format) in [
+            (
+                "\u{feff}origins = [\"https://a.example\"]\n",
+                PolicyFormat::Toml,
+            ),
+            (
+                "\u{feff}origins: [\"https://a.example\"]\n",
+                PolicyFormat::Yaml,
+            ),
+            (
+                "\u{feff}{\"origins\": [\"https://a.example\"]}",
+                PolicyFormat::Json,
+            ),
+        ] {
+            let config = PolicyConfig::parse(text, format).unwrap();
+            assert_eq!(config.origins, ["https://a.example"], "{format:?}");
+        }
     }
 
     #[test]
