@@ -25,9 +25,11 @@ impl Initiator {
 }
 
 /// Schemes Chromium lists in its `CorsDisabledScheme` text. The list depends on the build; this
-/// is what Chromium 148 (Debian) prints, checked by `corsica-cli/tests/chromium_check.rs`.
-const CORS_ENABLED_SCHEMES: [&str; 7] = [
+/// is what Chromium 156 (Debian) prints, checked by `corsica-cli/tests/chromium_check.rs`
+/// (Chromium 148 did not list `chrome-experimental-site-token-provider`).
+const CORS_ENABLED_SCHEMES: [&str; 8] = [
     "chrome",
+    "chrome-experimental-site-token-provider",
     "chrome-extension",
     "chrome-untrusted",
     "data",
@@ -322,7 +324,8 @@ mod tests {
             "Fetch API cannot load ftp://b.example/x. URL scheme \"ftp\" is not supported."
         );
         assert!(e.console_message_for(Initiator::XmlHttpRequest, "ftp://b.example/x", None, "https://a.example").ends_with(
-            "Cross origin requests are only supported for protocol schemes: chrome, chrome-extension, \
+            "Cross origin requests are only supported for protocol schemes: chrome, \
+             chrome-experimental-site-token-provider, chrome-extension, \
              chrome-untrusted, data, http, https, isolated-app."
         ));
     }
