@@ -95,7 +95,7 @@ mod de {
     use std::fmt::Display;
     use std::str::FromStr;
 
-    use serde::{Deserialize, Deserializer, de::Error as _};
+    use serde::{Deserialize, Deserializer};
 
     /// A field that must be present, even when its value is `null`.
     pub(crate) fn required<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
