@@ -851,25 +851,14 @@ fn an_invalid_policy_exits_1_with_the_lint_errors() {
     assert!(out.stderr.contains("fix this problem"), "{}", out.stderr);
 }
 
-#[test]
-fn for_people_an_allowed_preflight() {
-    let dir = TestDir::new();
-    dir.write("p.toml", POLICY);
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "p.toml",
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-        ])
-        .run()
-        .code(0);
-    eq_text(
+/// What `policy eval` prints for people: the file it reads (written from `policy`), the
+/// arguments after it, the exit code, and the exact text.
+const FOR_PEOPLE: &[(&str, &str, &[&str], i32, &str)] = &[
+    (
+        "p.toml",
+        POLICY,
+        &["-X", "OPTIONS", "-H", APP, "-H", ACRM_PUT],
+        0,
         "\
 outcome: preflight-ok
 status:  204, answered by corsica; the service is not called
@@ -880,20 +869,12 @@ headers: access-control-allow-origin: https://app.example.com
          access-control-max-age: 600
 reason:  preflight allowed: origin, method and headers are all allowed
 ",
-        &out.stdout,
-    );
-    assert_eq!(out.stderr, "");
-}
-
-#[test]
-fn for_people_allowed_and_denied_actual_requests() {
-    let dir = TestDir::new();
-    dir.write("p.toml", POLICY);
-    let out = dir
-        .corsica(["policy", "eval", "p.toml", "-H", APP])
-        .run()
-        .code(0);
-    eq_text(
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &["-H", APP],
+        0,
         "\
 outcome: actual-allowed
 status:  none: the request goes on to the service, which answers it; corsica adds the headers below
@@ -903,34 +884,24 @@ headers: access-control-allow-origin: https://app.example.com
          vary: origin (appended to the service's own Vary)
 reason:  origin https://app.example.com is allowed
 ",
-        &out.stdout,
-    );
-    let out = dir
-        .corsica(["policy", "eval", "p.toml", "-X", "PUT", "-H", EVIL])
-        .run()
-        .code(1);
-    eq_text(
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &["-X", "PUT", "-H", EVIL],
+        1,
         "\
 outcome: actual-denied
 status:  none: the request goes on to the service, which answers it; corsica adds the headers below
 headers: vary: origin (appended to the service's own Vary)
 reason:  origin https://evil.example is not allowed: add it to origins
 ",
-        &out.stdout,
-    );
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "p.toml",
-            "-H",
-            EVIL,
-            "--path",
-            "/public/x",
-        ])
-        .run()
-        .code(0);
-    eq_text(
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &["-H", EVIL, "--path", "/public/x"],
+        0,
         "\
 outcome: actual-allowed
 policy:  the [[route]] for /public/
@@ -938,87 +909,76 @@ status:  none: the request goes on to the service, which answers it; corsica add
 headers: access-control-allow-origin: *
 reason:  any origin is allowed (\"*\")
 ",
-        &out.stdout,
-    );
-}
-
-#[test]
-fn for_people_a_denied_preflight_and_a_rejected_request() {
-    let dir = TestDir::new();
-    dir.write("p.toml", POLICY);
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "p.toml",
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &[
             "-X",
             "OPTIONS",
             "-H",
             APP,
             "-H",
             "Access-Control-Request-Method: PATCH",
-        ])
-        .run()
-        .code(1);
-    eq_text(
+        ],
+        1,
         "\
 outcome: preflight-denied-after
 status:  403, answered by corsica; the service is not called
 headers: none
 reason:  method PATCH is not allowed: add \"PATCH\" to methods
 ",
-        &out.stdout,
-    );
-    dir.write("r.toml", REJECT);
-    let out = dir
-        .corsica(["policy", "eval", "r.toml", "-H", EVIL])
-        .run()
-        .code(1);
-    eq_text(
+    ),
+    (
+        "r.toml",
+        REJECT,
+        &["-H", EVIL],
+        1,
         "\
 outcome: actual-denied
 status:  403, answered by corsica; the service is not called
 headers: vary: origin
 reason:  origin https://evil.example is not allowed: add it to origins
 ",
-        &out.stdout,
-    );
-    let out = dir.corsica(["policy", "eval", "r.toml"]).run().code(0);
-    eq_text(
+    ),
+    (
+        "r.toml",
+        REJECT,
+        &[],
+        0,
         "\
 outcome: not-cors
 status:  none: the request goes on to the service, which answers it; corsica adds the headers below
 headers: vary: origin (appended to the service's own Vary)
 reason:  no Origin header: not a CORS request
 ",
-        &out.stdout,
-    );
-    dir.write(
+    ),
+    (
         "c.toml",
         "origins = [\"https://app.example.com\"]\npreflight_continue = true\n",
-    );
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "c.toml",
-            "-X",
-            "OPTIONS",
-            "-H",
-            EVIL,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-        ])
-        .run()
-        .code(1);
-    eq_text(
+        &["-X", "OPTIONS", "-H", EVIL, "-H", ACRM_PUT],
+        1,
         "\
 outcome: preflight-denied-origin
 status:  none: the request goes on to the service, which answers it; corsica adds no headers
 reason:  origin https://evil.example is not allowed: add it to origins
 ",
-        &out.stdout,
-    );
+    ),
+];
+
+#[test]
+fn for_people() {
+    let dir = TestDir::new();
+    for (file, policy, args, code, text) in FOR_PEOPLE {
+        dir.write(file, policy);
+        let out = dir
+            .corsica(["policy", "eval", file])
+            .args(*args)
+            .run()
+            .code(*code);
+        eq_text(text, &out.stdout);
+        assert_eq!(out.stderr, "", "{file} {args:?}");
+    }
 }
 
 #[test]
