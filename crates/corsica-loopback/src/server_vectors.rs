@@ -18,14 +18,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use corsica::Outcome;
 use corsica_conformance::server::Case;
 use corsica_conformance::{Loaded, parse};
-use libtest_mimic::{Completion, Failed};
+use libtest_mimic::{Completion, Failed, Trial};
+use tokio::runtime::Runtime;
 
-use crate::capture::Logged;
-use crate::client::{Outgoing, Received};
+use crate::capture::{self, Logged};
+use crate::client::{self, Outgoing, Received};
 
 /// A few cases that always run, whatever `vectors/server` holds.
 const INLINE: &str = r#"[
@@ -221,6 +225,31 @@ pub fn judge(case: &Case, got: &Received, calls: usize, logged: &[Logged]) -> Re
         let reason = logged.first().map_or("", |l| l.reason.as_str());
         Err(format!("{errors}  (reason logged: {reason})"))
     }
+}
+
+/// The trial of case number `index`, which the adapter serves at `/c/{index}` on `addr` and
+/// whose handler counts its `calls`: the request is sent over the wire (on `rt`), or handed to
+/// `in_process` when HTTP/1.1 would alter it, or the case is ignored when HTTP cannot carry it;
+/// then the response and the logged decision are judged.
+pub fn trial(
+    test: String,
+    index: usize,
+    case: Box<Case>,
+    addr: SocketAddr,
+    calls: Arc<AtomicUsize>,
+    rt: Arc<Runtime>,
+    in_process: impl FnOnce(&Outgoing) -> Result<Received, String> + Send + 'static,
+) -> Trial {
+    Trial::ignorable_test(test, move || {
+        let got = match plan(&case, &format!("/c/{index}"), &addr.to_string()) {
+            Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
+            Plan::InProcess(send, _) => in_process(&send),
+            Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
+        };
+        let logged = capture::take(index as u64);
+        let result = got.and_then(|got| judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
+        verdict(&case, result)
+    })
 }
 
 /// For a case marked `engine_bug`, turns a failure into a visible "ignored" (and a pass into a

@@ -14,10 +14,10 @@ use actix_web::dev::{HttpServiceFactory, Service};
 use actix_web::{App, HttpResponse, test, web};
 use corsica_actix::Cors;
 use corsica_conformance::{Loaded, broken};
+use corsica_loopback::capture;
 use corsica_loopback::client::{Outgoing, Received};
-use corsica_loopback::server_vectors::{self as vectors, Plan};
-use corsica_loopback::{capture, client};
-use libtest_mimic::{Completion, Trial};
+use corsica_loopback::server_vectors as vectors;
+use libtest_mimic::Trial;
 
 use crate::server;
 
@@ -73,18 +73,17 @@ pub(crate) fn trials() -> Vec<Trial> {
     );
 
     for (index, test, case, cors, calls) in runnable {
-        let rt = Arc::clone(&rt);
-        trials.push(Trial::ignorable_test(test, move || {
-            let got = match vectors::plan(&case, &format!("/c/{index}"), &addr.to_string()) {
-                Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
-                Plan::InProcess(send, _) => in_process(index, cors, Arc::clone(&calls), &send),
-                Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
-            };
-            let logged = capture::take(index as u64);
-            let result = got
-                .and_then(|got| vectors::judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
-            vectors::verdict(&case, result)
-        }));
+        let counter = Arc::clone(&calls);
+        let in_process = move |send: &Outgoing| in_process(index, cors, counter, send);
+        trials.push(vectors::trial(
+            test,
+            index,
+            case,
+            addr,
+            calls,
+            Arc::clone(&rt),
+            in_process,
+        ));
     }
     trials
 }

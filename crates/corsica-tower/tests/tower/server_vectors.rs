@@ -16,12 +16,12 @@ use std::task::{Context, Poll};
 use axum::body::Body;
 use axum::routing::any_service;
 use corsica_conformance::{Loaded, broken};
+use corsica_loopback::capture;
 use corsica_loopback::client::{Outgoing, Received};
-use corsica_loopback::server_vectors::{self as vectors, Plan};
-use corsica_loopback::{capture, client};
+use corsica_loopback::server_vectors as vectors;
 use corsica_tower::CorsLayer;
 use http::{Request, Response};
-use libtest_mimic::{Completion, Trial};
+use libtest_mimic::Trial;
 use tower::{Layer, Service, ServiceExt, service_fn};
 
 /// Enters the case's span around the CORS service's `call`, where the decision is logged.
@@ -102,18 +102,17 @@ pub(crate) fn trials() -> Vec<Trial> {
     rt.spawn(async move { axum::serve(listener, router).await });
 
     for (index, test, case, calls, service) in runnable {
-        let rt = Arc::clone(&rt);
-        trials.push(Trial::ignorable_test(test, move || {
-            let got = match vectors::plan(&case, &format!("/c/{index}"), &addr.to_string()) {
-                Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
-                Plan::InProcess(send, _) => rt.block_on(in_process(service, &send)),
-                Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
-            };
-            let logged = capture::take(index as u64);
-            let result = got
-                .and_then(|got| vectors::judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
-            vectors::verdict(&case, result)
-        }));
+        let in_rt = Arc::clone(&rt);
+        let in_process = move |send: &Outgoing| in_rt.block_on(in_process(service, send));
+        trials.push(vectors::trial(
+            test,
+            index,
+            case,
+            addr,
+            calls,
+            Arc::clone(&rt),
+            in_process,
+        ));
     }
     trials
 }
