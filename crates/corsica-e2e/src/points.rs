@@ -6,16 +6,9 @@ use std::sync::mpsc;
 use std::thread;
 
 use corsica::{Policy, PolicyConfig};
+use corsica_conformance::e2e::{UPSTREAM_BODY as BODY, UPSTREAM_HEADERS as HEADERS};
 
 use crate::EnforcementPoint;
-
-/// The upstream's answer, as each framework writes it.
-const BODY: &str = "ok";
-const HEADERS: [(&str, &str); 3] = [
-    ("content-type", "text/plain"),
-    ("x-request-id", "e2e"),
-    ("x-internal", "1"),
-];
 
 /// Stops a server thread when dropped.
 struct Running {

@@ -1,246 +1,49 @@
 //! Runs the browser conformance vectors (`vectors/browser/*.json`, format in `vectors/README.md`)
 //! against `corsica::browser`, one named test per case (`file::case name`).
 //!
-//! A malformed vector file is not a test failure but a broken suite: the runner panics before
-//! running anything, naming the file and the problem.
+//! The vectors are read by `corsica-conformance`, into the engine's types: a malformed file or
+//! case is a failing test of its own, its error naming the file and the case.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use corsica::Origin;
 use corsica::browser::{
-    AddressSpace, BrowserRequest, CredentialsMode, Exchange, Initiator, Outgoing, PreflightCache,
-    RequestMode, ResponseHead, Step, Verdict,
+    BrowserRequest, Exchange, Initiator, Outgoing, PreflightCache, ResponseHead, Step, Verdict,
 };
+use corsica_conformance::browser::{Case, ErrorKind, Expect, Fetch, Request, Response};
+use corsica_conformance::{Loaded, broken, load};
 use libtest_mimic::{Arguments, Failed, Trial};
-use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Case {
-    name: String,
-    source: String,
-    #[serde(default)]
-    cache: Option<CacheSpec>,
-    // One fetch…
-    #[serde(default)]
-    request: Option<RequestSpec>,
-    #[serde(default)]
-    preflight_response: Option<ResponseSpec>,
-    #[serde(default)]
-    response: Option<ResponseSpec>,
-    #[serde(default)]
-    redirects: Vec<HopSpec>,
-    #[serde(default)]
-    expect: Option<Expect>,
-    // …or a sequence of fetches sharing one preflight cache.
-    #[serde(default)]
-    steps: Option<Vec<StepSpec>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CacheSpec {
-    max_age_cap: u64,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct StepSpec {
-    /// Seconds since the start of the case.
-    at: f64,
-    request: RequestSpec,
-    #[serde(default)]
-    preflight_response: Option<ResponseSpec>,
-    #[serde(default)]
-    response: Option<ResponseSpec>,
-    #[serde(default)]
-    redirects: Vec<HopSpec>,
-    expect: Expect,
-}
-
-/// One fetch of a case or of a step.
-struct FetchSpec<'a> {
-    request: &'a RequestSpec,
-    preflight_response: &'a Option<ResponseSpec>,
-    response: &'a Option<ResponseSpec>,
-    redirects: &'a [HopSpec],
-    expect: &'a Expect,
-}
-
-impl Case {
-    /// The fetches to run, each with its time in seconds; `Err` when the case has neither or
-    /// both forms.
-    fn fetches(&self) -> Result<Vec<(f64, FetchSpec<'_>)>, String> {
-        let single = self.request.is_some()
-            || self.expect.is_some()
-            || self.preflight_response.is_some()
-            || self.response.is_some()
-            || !self.redirects.is_empty();
-        match (&self.steps, &self.request, &self.expect) {
-            (None, Some(request), Some(expect)) => Ok(vec![(
-                0.0,
-                FetchSpec {
-                    request,
-                    preflight_response: &self.preflight_response,
-                    response: &self.response,
-                    redirects: &self.redirects,
-                    expect,
-                },
-            )]),
-            (Some(steps), _, _) if !single && !steps.is_empty() => Ok(steps
-                .iter()
-                .map(|s| {
-                    (
-                        s.at,
-                        FetchSpec {
-                            request: &s.request,
-                            preflight_response: &s.preflight_response,
-                            response: &s.response,
-                            redirects: &s.redirects,
-                            expect: &s.expect,
-                        },
-                    )
-                })
-                .collect()),
-            _ => {
-                Err("needs either `request` and `expect`, or a non-empty `steps` (not both)".into())
-            }
-        }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct HopSpec {
-    #[serde(default)]
-    preflight_response: Option<ResponseSpec>,
-    #[serde(default)]
-    response: Option<ResponseSpec>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RequestSpec {
-    origin: String,
-    url: String,
-    #[serde(default)]
-    method: Option<String>,
-    #[serde(default)]
-    headers: Vec<(String, String)>,
-    #[serde(default)]
-    credentials: Option<String>,
-    #[serde(default)]
-    mode: Option<String>,
-    #[serde(default)]
-    private_network: Option<String>,
-    #[serde(default)]
-    force_preflight: bool,
-    #[serde(default)]
-    partition: Option<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ResponseSpec {
-    status: u16,
-    #[serde(default)]
-    headers: Vec<(String, String)>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Expect {
-    preflight: bool,
-    allowed: bool,
-    #[serde(default)]
-    error: Option<ErrorSpec>,
-    #[serde(default)]
-    exposed: Option<Vec<String>>,
-    #[serde(default)]
-    status: Option<u16>,
-    #[serde(default)]
-    preflight_count: Option<usize>,
-    #[serde(default)]
-    preflight_request: Option<Vec<(String, String)>>,
-    #[serde(default)]
-    request_headers: Option<Vec<(String, String)>>,
-    #[serde(default)]
-    final_url: Option<String>,
-    #[serde(default)]
-    final_method: Option<String>,
-    #[serde(default)]
-    cache_seconds: Option<u64>,
-    #[serde(default)]
-    message: Option<String>,
-    #[serde(default)]
-    message_xhr: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ErrorSpec {
-    #[serde(default)]
-    kind: Option<String>,
-    #[serde(default)]
-    failed_parameter: Option<String>,
-}
-
-/// Header text to bytes as `fetch()` and HTTP do: one byte per code point up to U+00FF.
-fn bytes(text: &str) -> Result<Vec<u8>, String> {
-    text.chars()
-        .map(|c| {
-            u8::try_from(u32::from(c)).map_err(|_| format!("{text:?} has a character above U+00FF"))
-        })
-        .collect()
-}
-
-fn response_head(spec: &ResponseSpec) -> Result<ResponseHead, String> {
+fn response_head(spec: &Response) -> ResponseHead {
     let mut head = ResponseHead::new(spec.status);
     for (name, value) in &spec.headers {
-        head = head.header(name.clone(), bytes(value)?);
+        head = head.header(name.clone(), value.clone());
     }
-    Ok(head)
+    head
 }
 
-fn build_request(spec: &RequestSpec) -> Result<Result<BrowserRequest, String>, String> {
-    let origin = if spec.origin == "null" {
-        Origin::opaque()
-    } else {
-        Origin::parse(&spec.origin).map_err(|e| format!("request.origin: {e}"))?
-    };
-    let url = spec
-        .url
-        .parse()
-        .map_err(|e| format!("request.url {:?}: {e}", spec.url))?;
-    let mut builder = BrowserRequest::builder(origin, url).force_preflight(spec.force_preflight);
+/// The request `fetch()` makes, or the `TypeError` it throws.
+fn build_request(spec: &Request) -> Result<BrowserRequest, String> {
+    let mut builder = BrowserRequest::builder(spec.origin.clone(), spec.url.clone())
+        .force_preflight(spec.force_preflight);
     if let Some(method) = &spec.method {
         builder = builder.method(method.clone());
     }
     for (name, value) in &spec.headers {
-        builder = builder.header(name.clone(), bytes(value)?);
+        builder = builder.header(name.clone(), value.clone());
     }
-    if let Some(credentials) = &spec.credentials {
-        let mode: CredentialsMode = credentials
-            .parse()
-            .map_err(|e| format!("request.credentials: {e}"))?;
+    if let Some(mode) = spec.credentials {
         builder = builder.credentials(mode);
     }
-    if let Some(mode) = &spec.mode {
-        let mode: RequestMode = mode.parse().map_err(|e| format!("request.mode: {e}"))?;
+    if let Some(mode) = spec.mode {
         builder = builder.mode(mode);
     }
-    if let Some(space) = &spec.private_network {
-        let space: AddressSpace = space
-            .parse()
-            .map_err(|e| format!("request.private_network: {e}"))?;
+    if let Some(space) = spec.private_network {
         builder = builder.private_network(space);
     }
     if let Some(key) = &spec.partition {
         builder = builder.partition_key(key.clone());
     }
-    Ok(builder.build().map_err(|e| e.to_string()))
+    builder.build().map_err(|e| e.to_string())
 }
 
 /// Everything a fetch did, for the expectations to look at.
@@ -251,18 +54,14 @@ struct Run {
     cache_seconds: Option<u64>,
 }
 
-fn run_fetch(
-    spec: &FetchSpec<'_>,
-    cache: &mut PreflightCache,
-    now: Duration,
-) -> Result<Run, String> {
+fn run_fetch(spec: &Fetch, cache: &mut PreflightCache, now: Duration) -> Result<Run, String> {
     let mut hops: Vec<(Option<ResponseHead>, Option<ResponseHead>)> = Vec::new();
-    let head = |r: &Option<ResponseSpec>| r.as_ref().map(response_head).transpose();
-    hops.push((head(spec.preflight_response)?, head(spec.response)?));
-    for hop in spec.redirects {
-        hops.push((head(&hop.preflight_response)?, head(&hop.response)?));
+    let head = |r: &Option<Response>| r.as_ref().map(response_head);
+    hops.push((head(&spec.preflight_response), head(&spec.response)));
+    for hop in &spec.redirects {
+        hops.push((head(&hop.preflight_response), head(&hop.response)));
     }
-    let request = match build_request(spec.request)? {
+    let request = match build_request(&spec.request) {
         Ok(request) => request,
         Err(type_error) => {
             return Ok(Run {
@@ -355,10 +154,11 @@ fn check_expect(run: &Run, expect: &Expect) -> Result<(), String> {
                 false.to_string(),
                 expect.allowed.to_string(),
             );
-            let kind = expect.error.as_ref().and_then(|e| e.kind.as_deref());
-            if kind.is_some_and(|k| k != "TypeError") {
+            let kind = expect.error.as_ref().and_then(|e| e.kind.as_ref());
+            if kind.is_some_and(|k| *k != ErrorKind::TypeError) {
                 problems.push(format!(
-                    "error: fetch() threw `{type_error}`, want {kind:?}"
+                    "error: fetch() threw `{type_error}`, want {:?}",
+                    kind.map(ErrorKind::as_str)
                 ));
             }
         }
@@ -376,7 +176,7 @@ fn check_expect(run: &Run, expect: &Expect) -> Result<(), String> {
                             &mut problems,
                             "error.kind",
                             got.kind_str().into(),
-                            kind.clone(),
+                            kind.as_str().into(),
                         );
                     }
                     if let Some(param) = &want.failed_parameter {
@@ -395,9 +195,10 @@ fn check_expect(run: &Run, expect: &Expect) -> Result<(), String> {
                 (Err(got), None) => {
                     problems.push(format!("error: got {} ({got}), want none", got.kind_str()))
                 }
-                (Ok(_), Some(want)) => {
-                    problems.push(format!("error: got none, want {:?}", want.kind))
-                }
+                (Ok(_), Some(want)) => problems.push(format!(
+                    "error: got none, want {:?}",
+                    want.kind.as_ref().map(ErrorKind::as_str)
+                )),
                 (Ok(_), None) => {}
             }
             if let Some(want) = &expect.exposed {
@@ -514,13 +315,13 @@ fn run_case(case: &Case) -> Result<(), Failed> {
         PreflightCache::with_max_age_cap(c.max_age_cap)
     });
     let epoch = Duration::from_secs(1_000_000);
-    let steps = case.fetches().map_err(Failed::from)?;
-    let many = steps.len() > 1;
-    for (i, (at, fetch)) in steps.into_iter().enumerate() {
+    let many = case.fetches.len() > 1;
+    for (i, fetch) in case.fetches.iter().enumerate() {
+        let at = fetch.at;
         let now = epoch + Duration::from_secs_f64(at);
-        let run = run_fetch(&fetch, &mut cache, now)
+        let run = run_fetch(fetch, &mut cache, now)
             .map_err(|e| Failed::from(format!("step {i}: {e}")))?;
-        check_expect(&run, fetch.expect).map_err(|e| {
+        check_expect(&run, &fetch.expect).map_err(|e| {
             Failed::from(if many {
                 format!("step {i} (at {at} s):\n{e}")
             } else {
@@ -531,95 +332,14 @@ fn run_case(case: &Case) -> Result<(), Failed> {
     Ok(())
 }
 
-/// Checks what serde cannot: one of the two forms, a source, consistent expectations.
-fn validate(case: &Case) -> Result<(), String> {
-    if case.name.trim().is_empty() {
-        return Err("a case has an empty name".into());
-    }
-    if case.source.trim().is_empty() {
-        return Err(format!("{:?}: empty source", case.name));
-    }
-    let fetches = case
-        .fetches()
-        .map_err(|e| format!("{:?}: {e}", case.name))?;
-    for (_, fetch) in fetches {
-        let e = fetch.expect;
-        if e.allowed == e.error.is_some() {
-            return Err(format!(
-                "{:?}: `allowed` is {} but `error` is {:?}",
-                case.name, e.allowed, e.error
-            ));
-        }
-        if !e.allowed && e.exposed.as_ref().is_some_and(|x| !x.is_empty()) {
-            return Err(format!("{:?}: a blocked fetch exposes nothing", case.name));
-        }
-        if let Some(kind) = e.error.as_ref().and_then(|e| e.kind.as_deref()) {
-            let known = kind == "TypeError"
-                || kind.starts_with("ERR_")
-                || kind.parse::<corsica::browser::CorsErrorKind>().is_ok();
-            if !known {
-                return Err(format!("{:?}: unknown error kind {kind:?}", case.name));
-            }
-        }
-        // A TypeError from fetch() is an expected outcome; only a bad origin or URL is malformed.
-        let _ = build_request(fetch.request).map_err(|e| format!("{:?}: {e}", case.name))?;
-        for r in [fetch.preflight_response, fetch.response]
-            .into_iter()
-            .chain(
-                fetch
-                    .redirects
-                    .iter()
-                    .flat_map(|h| [&h.preflight_response, &h.response]),
-            )
-            .flatten()
-        {
-            response_head(r).map_err(|e| format!("{:?}: {e}", case.name))?;
-        }
-    }
-    Ok(())
-}
-
-fn load(path: &Path) -> Vec<Case> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let cases: Vec<Case> = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("malformed vector file {}: {e}", path.display()));
-    let mut names = HashSet::new();
-    for case in &cases {
-        if let Err(e) = validate(case) {
-            panic!("malformed vector file {}: {e}", path.display());
-        }
-        if !names.insert(case.name.clone()) {
-            panic!(
-                "malformed vector file {}: two cases named {:?}",
-                path.display(),
-                case.name
-            );
-        }
-    }
-    cases
-}
-
 fn main() {
     let args = Arguments::from_args();
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vectors/browser");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.expect("readable directory entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+    let trials = load::<Case>()
+        .into_iter()
+        .map(|loaded| match loaded {
+            Loaded::Case { test, case } => Trial::test(test, move || run_case(&case)),
+            Loaded::Broken { test, error } => broken(test, error),
+        })
         .collect();
-    files.sort();
-    assert!(!files.is_empty(), "no vector files in {}", dir.display());
-    let mut trials = Vec::new();
-    for path in files {
-        let stem = path
-            .file_stem()
-            .expect("file name")
-            .to_string_lossy()
-            .into_owned();
-        for case in load(&path) {
-            let name = format!("{stem}::{}", case.name);
-            trials.push(Trial::test(name, move || run_case(&case)));
-        }
-    }
     libtest_mimic::run(&args, trials).exit();
 }

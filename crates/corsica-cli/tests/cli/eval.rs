@@ -1,4 +1,4 @@
-//! `corsica policy eval`: every server decision of DESIGN §3, checked as exact JSON, plus the
+//! `corsica policy eval`: every kind of server decision, checked as JSON (one table), plus the
 //! output for people, hostile input and usage errors.
 
 use std::time::{Duration, Instant};
@@ -71,88 +71,450 @@ fn assert_eval(policy: &str, args: &[&str], code: i32, expected: Value) {
     assert_eq!(got_code, code, "exit code of policy eval {shown:?}");
 }
 
-/// The CORS headers of an allowed, credentialed request under [`POLICY`].
-fn credentialed(origin: &str) -> Vec<Value> {
-    vec![
-        json!(["access-control-allow-origin", origin]),
-        json!(["access-control-allow-credentials", "true"]),
-    ]
+/// How a row's expected document is compared.
+enum Expect {
+    /// The whole document.
+    Exact(Value),
+    /// Only these top-level fields.
+    Fields(Value),
 }
 
-#[test]
-fn not_cors_varies_by_origin() {
-    assert_eval(
-        POLICY,
-        &[],
-        0,
-        json!({"outcome": "not-cors", "status": null, "headers": [["vary", "origin"]], "reason": "no Origin header: not a CORS request"}),
-    );
+/// One `policy eval --json` run and what it must print.
+struct Decision {
+    /// What the row shows.
+    what: &'static str,
+    policy: &'static str,
+    args: Vec<String>,
+    code: i32,
+    expect: Expect,
 }
 
-#[test]
-fn not_cors_under_a_credential_free_any_origin_policy_gets_the_static_star_and_no_vary() {
-    // The response is the same for every origin, so caches may share it (Fetch, "CORS protocol
-    // and HTTP caches").
-    assert_eval(
-        ANY,
-        &["-X", "POST"],
-        0,
-        json!({"outcome": "not-cors", "status": null, "headers": [["access-control-allow-origin", "*"]], "reason": "no Origin header: not a CORS request"}),
-    );
+fn row(
+    what: &'static str,
+    policy: &'static str,
+    args: &[&str],
+    code: i32,
+    expect: Expect,
+) -> Decision {
+    Decision {
+        what,
+        policy,
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        code,
+        expect,
+    }
 }
 
-#[test]
-fn actual_allowed_with_credentials() {
-    let mut headers = credentialed("https://app.example.com");
-    headers.push(json!(["access-control-expose-headers", "x-request-id"]));
-    headers.push(json!(["vary", "origin"]));
-    assert_eval(
-        POLICY,
-        &["-H", APP],
-        0,
-        json!({"outcome": "actual-allowed", "status": null, "headers": headers, "reason": "origin https://app.example.com is allowed"}),
-    );
-}
+const ACRM_PUT: &str = "Access-Control-Request-Method: PUT";
+const PRIVATE_NETWORK: &str = "origins = [\"https://app.example.com\"]\nprivate_network = true\n";
+const ONE_ORIGIN: &str = "origins = [\"https://app.example.com\"]\n";
 
-#[test]
-fn actual_allowed_by_a_subdomain_wildcard() {
-    let (code, got) = eval(
-        POLICY,
-        &["-X", "DELETE", "-H", "Origin: https://deep.api.example.com"],
-    );
-    assert_eq!(code, 0);
-    assert_eq!(got["outcome"], json!("actual-allowed"));
-    assert_eq!(
-        got["headers"][0],
-        json!([
-            "access-control-allow-origin",
-            "https://deep.api.example.com"
-        ])
-    );
-}
-
-#[test]
-fn actual_allowed_any_origin_answers_star_without_vary() {
-    assert_eval(
-        ANY,
-        &["-H", EVIL],
-        0,
-        json!({"outcome": "actual-allowed", "status": null, "headers": [["access-control-allow-origin", "*"]], "reason": "any origin is allowed (\"*\")"}),
-    );
-}
-
-#[test]
-fn actual_denied_gets_vary_only() {
-    assert_eval(
-        POLICY,
-        &["-X", "POST", "-H", EVIL],
-        1,
-        json!({"outcome": "actual-denied", "status": null, "headers": [["vary", "origin"]], "reason": "origin https://evil.example is not allowed: add it to origins"}),
-    );
-}
-
-#[test]
-fn look_alike_origins_are_denied() {
+/// Every kind of server decision, with the exit code and the JSON document it gives.
+fn decisions() -> Vec<Decision> {
+    use Expect::{Exact, Fields};
+    let denied = |origin: &str| format!("origin {origin} is not allowed: add it to origins");
+    let same_origin = json!({
+        "outcome": "actual-denied",
+        "status": null,
+        "headers": [["vary", "origin"]],
+        "reason": "origin https://api.example.com is not in origins but is the server's own origin (same-origin request)",
+    });
+    let mut rows = vec![
+        row(
+            "not-cors varies by origin",
+            POLICY,
+            &[],
+            0,
+            Exact(
+                json!({"outcome": "not-cors", "status": null, "headers": [["vary", "origin"]], "reason": "no Origin header: not a CORS request"}),
+            ),
+        ),
+        // The response is the same for every origin, so caches may share it (Fetch, "CORS
+        // protocol and HTTP caches").
+        row(
+            "not-cors under a credential-free * policy: the static star, no Vary",
+            ANY,
+            &["-X", "POST"],
+            0,
+            Exact(
+                json!({"outcome": "not-cors", "status": null, "headers": [["access-control-allow-origin", "*"]], "reason": "no Origin header: not a CORS request"}),
+            ),
+        ),
+        row(
+            "actual-allowed with credentials",
+            POLICY,
+            &["-H", APP],
+            0,
+            Exact(json!({
+                "outcome": "actual-allowed", "status": null,
+                "headers": [
+                    ["access-control-allow-origin", "https://app.example.com"],
+                    ["access-control-allow-credentials", "true"],
+                    ["access-control-expose-headers", "x-request-id"],
+                    ["vary", "origin"],
+                ],
+                "reason": "origin https://app.example.com is allowed",
+            })),
+        ),
+        row(
+            "actual-allowed by a subdomain wildcard",
+            POLICY,
+            &["-X", "DELETE", "-H", "Origin: https://deep.api.example.com"],
+            0,
+            Exact(json!({
+                "outcome": "actual-allowed", "status": null,
+                "headers": [
+                    ["access-control-allow-origin", "https://deep.api.example.com"],
+                    ["access-control-allow-credentials", "true"],
+                    ["access-control-expose-headers", "x-request-id"],
+                    ["vary", "origin"],
+                ],
+                "reason": "origin https://deep.api.example.com is allowed",
+            })),
+        ),
+        row(
+            "actual-allowed under * answers * without Vary",
+            ANY,
+            &["-H", EVIL],
+            0,
+            Exact(
+                json!({"outcome": "actual-allowed", "status": null, "headers": [["access-control-allow-origin", "*"]], "reason": "any origin is allowed (\"*\")"}),
+            ),
+        ),
+        row(
+            "actual-denied gets Vary only",
+            POLICY,
+            &["-X", "POST", "-H", EVIL],
+            1,
+            Exact(
+                json!({"outcome": "actual-denied", "status": null, "headers": [["vary", "origin"]], "reason": denied("https://evil.example")}),
+            ),
+        ),
+        row(
+            "a null origin is denied with a reason",
+            POLICY,
+            &["-H", "Origin: null"],
+            1,
+            Fields(json!({"reason": "origin null (a sandboxed or data: document) is not allowed"})),
+        ),
+        row(
+            "a malformed origin is denied with a reason",
+            POLICY,
+            &["-H", "Origin: https://APP.example.com"],
+            1,
+            Fields(
+                json!({"reason": "Origin header \"https://APP.example.com\" is not a single origin as browsers send it"}),
+            ),
+        ),
+        row(
+            "two Origin lines are denied with a reason",
+            POLICY,
+            &["-H", APP, "-H", APP],
+            1,
+            Fields(json!({
+                "outcome": "actual-denied",
+                "reason": "Origin header \"https://app.example.com\" is not a single origin as browsers send it",
+            })),
+        ),
+        row(
+            "preflight-ok",
+            POLICY,
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                ACRM_PUT,
+                "-H",
+                "Access-Control-Request-Headers: content-type",
+            ],
+            0,
+            Exact(preflight_ok_put()),
+        ),
+        row(
+            "preflight-denied-origin is 403 without CORS headers",
+            POLICY,
+            &["-X", "OPTIONS", "-H", EVIL, "-H", ACRM_PUT],
+            1,
+            Exact(
+                json!({"outcome": "preflight-denied-origin", "status": 403, "headers": [], "reason": denied("https://evil.example")}),
+            ),
+        ),
+        row(
+            "preflight-denied-after a method",
+            POLICY,
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                "Access-Control-Request-Method: PATCH",
+            ],
+            1,
+            Exact(
+                json!({"outcome": "preflight-denied-after", "status": 403, "headers": [], "reason": "method PATCH is not allowed: add \"PATCH\" to methods"}),
+            ),
+        ),
+        row(
+            "preflight-denied-after a header",
+            POLICY,
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                ACRM_PUT,
+                "-H",
+                "Access-Control-Request-Headers: content-type, x-secret",
+            ],
+            1,
+            Exact(
+                json!({"outcome": "preflight-denied-after", "status": 403, "headers": [], "reason": "request header x-secret is not allowed: add \"x-secret\" to request_headers"}),
+            ),
+        ),
+        row(
+            "OPTIONS without a request method is an actual request",
+            POLICY,
+            &["-X", "OPTIONS", "-H", APP],
+            0,
+            Fields(json!({"outcome": "actual-allowed", "status": null})),
+        ),
+        // Methods are case-sensitive: browsers send OPTIONS, so `options` is not a preflight.
+        row(
+            "`options` is not a preflight",
+            POLICY,
+            &["-X", "options", "-H", APP, "-H", ACRM_PUT],
+            0,
+            Fields(json!({"outcome": "actual-allowed"})),
+        ),
+        row(
+            "debug: a failed preflight gets the ok status and what passed",
+            DEBUG,
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                "Access-Control-Request-Method: PATCH",
+                "-H",
+                "Access-Control-Request-Headers: content-type",
+            ],
+            1,
+            Exact(json!({
+                "outcome": "preflight-denied-after",
+                "status": 204,
+                "headers": [
+                    ["access-control-allow-origin", "https://app.example.com"],
+                    ["access-control-allow-methods", "PUT"],
+                    ["access-control-allow-headers", "content-type"],
+                ],
+                "reason": "method PATCH is not allowed: add \"PATCH\" to methods",
+            })),
+        ),
+        row(
+            "debug: a preflight from another origin gets the ok status",
+            DEBUG,
+            &["-X", "OPTIONS", "-H", EVIL, "-H", ACRM_PUT],
+            1,
+            Exact(
+                json!({"outcome": "preflight-denied-origin", "status": 204, "headers": [], "reason": denied("https://evil.example")}),
+            ),
+        ),
+        row(
+            "reject_disallowed answers 403",
+            REJECT,
+            &["-X", "POST", "-H", EVIL],
+            1,
+            Exact(
+                json!({"outcome": "actual-denied", "status": 403, "headers": [["vary", "origin"]], "reason": denied("https://evil.example")}),
+            ),
+        ),
+        row(
+            "reject_disallowed lets a same-origin request through",
+            REJECT,
+            &[
+                "-X",
+                "POST",
+                "-H",
+                "Origin: https://api.example.com",
+                "-H",
+                "Host: api.example.com",
+            ],
+            1,
+            Exact(same_origin.clone()),
+        ),
+        row(
+            "reject_disallowed lets a same-origin request through (https)",
+            REJECT,
+            &[
+                "-X",
+                "POST",
+                "-H",
+                "Origin: https://api.example.com",
+                "-H",
+                "Host: api.example.com",
+                "--scheme",
+                "https",
+            ],
+            1,
+            Exact(same_origin),
+        ),
+        row(
+            "reject_disallowed: same origin with a port",
+            REJECT,
+            &[
+                "-X",
+                "POST",
+                "-H",
+                "Origin: https://api.example.com:8443",
+                "-H",
+                "Host: api.example.com:8443",
+            ],
+            1,
+            Fields(json!({"status": null})),
+        ),
+        // Another scheme, host or port is another origin.
+        row(
+            "reject_disallowed: another scheme",
+            REJECT,
+            &[
+                "-H",
+                "Origin: https://api.example.com",
+                "-H",
+                "Host: api.example.com",
+                "--scheme",
+                "http",
+            ],
+            1,
+            Fields(json!({"status": 403})),
+        ),
+        row(
+            "reject_disallowed: another host",
+            REJECT,
+            &[
+                "-H",
+                "Origin: https://api.example.com",
+                "-H",
+                "Host: www.example.com",
+                "--path",
+                "/",
+            ],
+            1,
+            Fields(json!({"status": 403})),
+        ),
+        row(
+            "reject_disallowed: another port",
+            REJECT,
+            &[
+                "-H",
+                "Origin: https://api.example.com",
+                "-H",
+                "Host: api.example.com:8443",
+                "--path",
+                "/",
+            ],
+            1,
+            Fields(json!({"status": 403})),
+        ),
+        row(
+            "a private network preflight",
+            PRIVATE_NETWORK,
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                "Access-Control-Request-Method: GET",
+                "-H",
+                "Access-Control-Request-Private-Network: true",
+            ],
+            0,
+            Exact(json!({
+                "outcome": "preflight-ok",
+                "status": 204,
+                "headers": [
+                    ["access-control-allow-origin", "https://app.example.com"],
+                    ["access-control-allow-private-network", "true"],
+                ],
+                "reason": "preflight allowed: origin, method and headers are all allowed",
+            })),
+        ),
+        row(
+            "a private network preflight the policy does not allow",
+            ONE_ORIGIN,
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                "Access-Control-Request-Method: GET",
+                "-H",
+                "Access-Control-Request-Private-Network: true",
+            ],
+            1,
+            Exact(
+                json!({"outcome": "preflight-denied-after", "status": 403, "headers": [], "reason": "private network access is requested but not allowed: set private_network = true"}),
+            ),
+        ),
+        row(
+            "preflight_status",
+            "origins = [\"https://app.example.com\"]\npreflight_status = 200\n",
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                "Access-Control-Request-Method: GET",
+            ],
+            0,
+            Fields(json!({"status": 200})),
+        ),
+        row(
+            "preflight_continue",
+            "origins = [\"https://app.example.com\"]\npreflight_continue = true\n",
+            &[
+                "-X",
+                "OPTIONS",
+                "-H",
+                APP,
+                "-H",
+                "Access-Control-Request-Method: GET",
+            ],
+            0,
+            Fields(json!({"outcome": "preflight-ok", "status": null})),
+        ),
+        row(
+            "--path picks the route",
+            POLICY,
+            &["-H", EVIL, "--path", "/public/logo.png"],
+            0,
+            Exact(
+                json!({"outcome": "actual-allowed", "status": null, "headers": [["access-control-allow-origin", "*"]], "reason": "any origin is allowed (\"*\")"}),
+            ),
+        ),
+        // A prefix match on the route's path, trailing slash included.
+        row(
+            "--path /public is not under /public/",
+            POLICY,
+            &["-H", EVIL, "--path", "/public"],
+            1,
+            Fields(json!({"outcome": "actual-denied"})),
+        ),
+        row(
+            "--path /api/public/ is not under /public/",
+            POLICY,
+            &["-H", EVIL, "--path", "/api/public/"],
+            1,
+            Fields(json!({"outcome": "actual-denied"})),
+        ),
+    ];
     for origin in [
         "https://example.com",
         "https://app.example.com.evil.com",
@@ -160,68 +522,46 @@ fn look_alike_origins_are_denied() {
         "http://app.example.com",
         "https://app.example.com:8443",
     ] {
-        let (code, got) = eval(POLICY, &["-H", &format!("Origin: {origin}")]);
-        assert_eq!(code, 1, "{origin}");
-        assert_eq!(got["outcome"], json!("actual-denied"), "{origin}");
-        assert_eq!(
-            got["reason"],
-            json!(format!("origin {origin} is not allowed: add it to origins"))
-        );
-    }
-}
-
-#[test]
-fn malformed_and_null_origins_are_denied_with_a_reason() {
-    let (code, got) = eval(POLICY, &["-H", "Origin: null"]);
-    assert_eq!(
-        (code, &got["reason"]),
-        (
+        let mut look_alike = row(
+            "a look-alike origin is denied",
+            POLICY,
+            &["-H"],
             1,
-            &json!("origin null (a sandboxed or data: document) is not allowed")
-        )
-    );
-    let (code, got) = eval(POLICY, &["-H", "Origin: https://APP.example.com"]);
-    assert_eq!(code, 1);
-    assert_eq!(
-        got["reason"],
-        json!(
-            "Origin header \"https://APP.example.com\" is not a single origin as browsers send it"
-        )
-    );
-    let (code, got) = eval(POLICY, &["-H", APP, "-H", APP]);
-    assert_eq!(code, 1);
-    assert_eq!(got["outcome"], json!("actual-denied"));
-    assert_eq!(
-        got["reason"],
-        json!(
-            "Origin header \"https://app.example.com\" is not a single origin as browsers send it"
-        )
-    );
+            Fields(json!({"outcome": "actual-denied", "reason": denied(origin)})),
+        );
+        look_alike.args.push(format!("Origin: {origin}"));
+        rows.push(look_alike);
+    }
+    rows
 }
 
 #[test]
-fn preflight_ok() {
-    let mut headers = credentialed("https://app.example.com");
-    headers.push(json!(["access-control-allow-methods", "PUT,DELETE"]));
-    headers.push(json!([
-        "access-control-allow-headers",
-        "content-type,authorization"
-    ]));
-    headers.push(json!(["access-control-max-age", "600"]));
-    assert_eval(
-        POLICY,
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-            "-H",
-            "Access-Control-Request-Headers: content-type",
-        ],
-        0,
-        json!({"outcome": "preflight-ok", "status": 204, "headers": headers, "reason": "preflight allowed: origin, method and headers are all allowed"}),
+fn every_decision_as_json() {
+    let rows = decisions();
+    let mut failures = Vec::new();
+    for d in &rows {
+        let args: Vec<&str> = d.args.iter().map(String::as_str).collect();
+        let (code, got) = eval(d.policy, &args);
+        let (matches, want) = match &d.expect {
+            Expect::Exact(want) => (got == *want, want),
+            Expect::Fields(want) => {
+                let fields = want.as_object().expect("Fields holds an object");
+                (fields.iter().all(|(k, v)| got.get(k) == Some(v)), want)
+            }
+        };
+        if code != d.code || !matches {
+            failures.push(format!(
+                "{}: policy eval {args:?}\n  exit {code} (want {})\n  got  {got}\n  want {want}",
+                d.what, d.code
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} rows:\n{}",
+        failures.len(),
+        rows.len(),
+        failures.join("\n")
     );
 }
 
@@ -289,122 +629,6 @@ fn the_three_example_formats_answer_alike() {
 }
 
 #[test]
-fn preflight_denied_origin_is_403_without_cors_headers() {
-    assert_eval(
-        POLICY,
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            EVIL,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-        ],
-        1,
-        json!({"outcome": "preflight-denied-origin", "status": 403, "headers": [], "reason": "origin https://evil.example is not allowed: add it to origins"}),
-    );
-}
-
-#[test]
-fn preflight_denied_after_a_method() {
-    assert_eval(
-        POLICY,
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: PATCH",
-        ],
-        1,
-        json!({"outcome": "preflight-denied-after", "status": 403, "headers": [], "reason": "method PATCH is not allowed: add \"PATCH\" to methods"}),
-    );
-}
-
-#[test]
-fn preflight_denied_after_a_header() {
-    assert_eval(
-        POLICY,
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-            "-H",
-            "Access-Control-Request-Headers: content-type, x-secret",
-        ],
-        1,
-        json!({"outcome": "preflight-denied-after", "status": 403, "headers": [], "reason": "request header x-secret is not allowed: add \"x-secret\" to request_headers"}),
-    );
-}
-
-#[test]
-fn options_without_a_request_method_is_an_actual_request() {
-    let (code, got) = eval(POLICY, &["-X", "OPTIONS", "-H", APP]);
-    assert_eq!(
-        (code, &got["outcome"], &got["status"]),
-        (0, &json!("actual-allowed"), &json!(null))
-    );
-    // Methods are case-sensitive: browsers send OPTIONS, so `options` is not a preflight.
-    let (code, got) = eval(
-        POLICY,
-        &[
-            "-X",
-            "options",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-        ],
-    );
-    assert_eq!((code, &got["outcome"]), (0, &json!("actual-allowed")));
-}
-
-#[test]
-fn debug_mode_answers_failed_preflights_with_the_ok_status_and_what_passed() {
-    assert_eval(
-        DEBUG,
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: PATCH",
-            "-H",
-            "Access-Control-Request-Headers: content-type",
-        ],
-        1,
-        json!({
-            "outcome": "preflight-denied-after",
-            "status": 204,
-            "headers": [
-                ["access-control-allow-origin", "https://app.example.com"],
-                ["access-control-allow-methods", "PUT"],
-                ["access-control-allow-headers", "content-type"],
-            ],
-            "reason": "method PATCH is not allowed: add \"PATCH\" to methods",
-        }),
-    );
-    assert_eval(
-        DEBUG,
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            EVIL,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-        ],
-        1,
-        json!({"outcome": "preflight-denied-origin", "status": 204, "headers": [], "reason": "origin https://evil.example is not allowed: add it to origins"}),
-    );
-}
-
-#[test]
 fn debug_mode_warns_people_on_stderr() {
     let dir = TestDir::new();
     dir.write("p.toml", DEBUG);
@@ -418,177 +642,6 @@ fn debug_mode_warns_people_on_stderr() {
     );
 }
 
-#[test]
-fn reject_disallowed_answers_403() {
-    assert_eval(
-        REJECT,
-        &["-X", "POST", "-H", EVIL],
-        1,
-        json!({"outcome": "actual-denied", "status": 403, "headers": [["vary", "origin"]], "reason": "origin https://evil.example is not allowed: add it to origins"}),
-    );
-}
-
-#[test]
-fn reject_disallowed_lets_same_origin_requests_through() {
-    let same_origin = json!({
-        "outcome": "actual-denied",
-        "status": null,
-        "headers": [["vary", "origin"]],
-        "reason": "origin https://api.example.com is not in origins but is the server's own origin (same-origin request)",
-    });
-    assert_eval(
-        REJECT,
-        &[
-            "-X",
-            "POST",
-            "-H",
-            "Origin: https://api.example.com",
-            "-H",
-            "Host: api.example.com",
-        ],
-        1,
-        same_origin.clone(),
-    );
-    assert_eval(
-        REJECT,
-        &[
-            "-X",
-            "POST",
-            "-H",
-            "Origin: https://api.example.com",
-            "-H",
-            "Host: api.example.com",
-            "--scheme",
-            "https",
-        ],
-        1,
-        same_origin,
-    );
-    let (_, got) = eval(
-        REJECT,
-        &[
-            "-X",
-            "POST",
-            "-H",
-            "Origin: https://api.example.com:8443",
-            "-H",
-            "Host: api.example.com:8443",
-        ],
-    );
-    assert_eq!(got["status"], json!(null));
-    // Another scheme, host or port is another origin.
-    for args in [
-        [
-            "-H",
-            "Origin: https://api.example.com",
-            "-H",
-            "Host: api.example.com",
-            "--scheme",
-            "http",
-        ],
-        [
-            "-H",
-            "Origin: https://api.example.com",
-            "-H",
-            "Host: www.example.com",
-            "--path",
-            "/",
-        ],
-        [
-            "-H",
-            "Origin: https://api.example.com",
-            "-H",
-            "Host: api.example.com:8443",
-            "--path",
-            "/",
-        ],
-    ] {
-        let (code, got) = eval(REJECT, &args);
-        assert_eq!((code, &got["status"]), (1, &json!(403)), "{args:?}");
-    }
-}
-
-#[test]
-fn private_network_preflights() {
-    let policy = "origins = [\"https://app.example.com\"]\nprivate_network = true\n";
-    let preflight = [
-        "-X",
-        "OPTIONS",
-        "-H",
-        APP,
-        "-H",
-        "Access-Control-Request-Method: GET",
-        "-H",
-        "Access-Control-Request-Private-Network: true",
-    ];
-    assert_eval(
-        policy,
-        &preflight,
-        0,
-        json!({
-            "outcome": "preflight-ok",
-            "status": 204,
-            "headers": [
-                ["access-control-allow-origin", "https://app.example.com"],
-                ["access-control-allow-private-network", "true"],
-            ],
-            "reason": "preflight allowed: origin, method and headers are all allowed",
-        }),
-    );
-    assert_eval(
-        "origins = [\"https://app.example.com\"]\n",
-        &preflight,
-        1,
-        json!({"outcome": "preflight-denied-after", "status": 403, "headers": [], "reason": "private network access is requested but not allowed: set private_network = true"}),
-    );
-}
-
-#[test]
-fn preflight_status_and_continue() {
-    let (_, got) = eval(
-        "origins = [\"https://app.example.com\"]\npreflight_status = 200\n",
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: GET",
-        ],
-    );
-    assert_eq!(got["status"], json!(200));
-    let (code, got) = eval(
-        "origins = [\"https://app.example.com\"]\npreflight_continue = true\n",
-        &[
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: GET",
-        ],
-    );
-    assert_eq!(
-        (code, &got["outcome"], &got["status"]),
-        (0, &json!("preflight-ok"), &json!(null))
-    );
-}
-
-#[test]
-fn path_picks_the_route() {
-    assert_eval(
-        POLICY,
-        &["-H", EVIL, "--path", "/public/logo.png"],
-        0,
-        json!({"outcome": "actual-allowed", "status": null, "headers": [["access-control-allow-origin", "*"]], "reason": "any origin is allowed (\"*\")"}),
-    );
-    // A prefix match on the route's path, trailing slash included.
-    let (code, got) = eval(POLICY, &["-H", EVIL, "--path", "/public"]);
-    assert_eq!((code, &got["outcome"]), (1, &json!("actual-denied")));
-    let (code, got) = eval(POLICY, &["-H", EVIL, "--path", "/api/public/"]);
-    assert_eq!((code, &got["outcome"]), (1, &json!("actual-denied")));
-}
-
 /// `Access-Control-Request-Headers: content-type,content-type,…`, about `bytes` bytes of value.
 fn repeated_request_headers(bytes: usize) -> String {
     let element = "content-type,";
@@ -600,14 +653,17 @@ fn repeated_request_headers(bytes: usize) -> String {
 
 /// The answer to an allowed preflight for PUT under [`POLICY`].
 fn preflight_ok_put() -> Value {
-    let mut headers = credentialed("https://app.example.com");
-    headers.push(json!(["access-control-allow-methods", "PUT,DELETE"]));
-    headers.push(json!([
-        "access-control-allow-headers",
-        "content-type,authorization"
-    ]));
-    headers.push(json!(["access-control-max-age", "600"]));
-    json!({"outcome": "preflight-ok", "status": 204, "headers": headers, "reason": "preflight allowed: origin, method and headers are all allowed"})
+    json!({
+        "outcome": "preflight-ok", "status": 204,
+        "headers": [
+            ["access-control-allow-origin", "https://app.example.com"],
+            ["access-control-allow-credentials", "true"],
+            ["access-control-allow-methods", "PUT,DELETE"],
+            ["access-control-allow-headers", "content-type,authorization"],
+            ["access-control-max-age", "600"],
+        ],
+        "reason": "preflight allowed: origin, method and headers are all allowed",
+    })
 }
 
 /// The engine's refusal of an `Access-Control-Request-Headers` value of `len` bytes.
@@ -795,25 +851,14 @@ fn an_invalid_policy_exits_1_with_the_lint_errors() {
     assert!(out.stderr.contains("fix this problem"), "{}", out.stderr);
 }
 
-#[test]
-fn for_people_an_allowed_preflight() {
-    let dir = TestDir::new();
-    dir.write("p.toml", POLICY);
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "p.toml",
-            "-X",
-            "OPTIONS",
-            "-H",
-            APP,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-        ])
-        .run()
-        .code(0);
-    eq_text(
+/// What `policy eval` prints for people: the file it reads (written from `policy`), the
+/// arguments after it, the exit code, and the exact text.
+const FOR_PEOPLE: &[(&str, &str, &[&str], i32, &str)] = &[
+    (
+        "p.toml",
+        POLICY,
+        &["-X", "OPTIONS", "-H", APP, "-H", ACRM_PUT],
+        0,
         "\
 outcome: preflight-ok
 status:  204, answered by corsica; the service is not called
@@ -824,20 +869,12 @@ headers: access-control-allow-origin: https://app.example.com
          access-control-max-age: 600
 reason:  preflight allowed: origin, method and headers are all allowed
 ",
-        &out.stdout,
-    );
-    assert_eq!(out.stderr, "");
-}
-
-#[test]
-fn for_people_allowed_and_denied_actual_requests() {
-    let dir = TestDir::new();
-    dir.write("p.toml", POLICY);
-    let out = dir
-        .corsica(["policy", "eval", "p.toml", "-H", APP])
-        .run()
-        .code(0);
-    eq_text(
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &["-H", APP],
+        0,
         "\
 outcome: actual-allowed
 status:  none: the request goes on to the service, which answers it; corsica adds the headers below
@@ -847,34 +884,24 @@ headers: access-control-allow-origin: https://app.example.com
          vary: origin (appended to the service's own Vary)
 reason:  origin https://app.example.com is allowed
 ",
-        &out.stdout,
-    );
-    let out = dir
-        .corsica(["policy", "eval", "p.toml", "-X", "PUT", "-H", EVIL])
-        .run()
-        .code(1);
-    eq_text(
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &["-X", "PUT", "-H", EVIL],
+        1,
         "\
 outcome: actual-denied
 status:  none: the request goes on to the service, which answers it; corsica adds the headers below
 headers: vary: origin (appended to the service's own Vary)
 reason:  origin https://evil.example is not allowed: add it to origins
 ",
-        &out.stdout,
-    );
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "p.toml",
-            "-H",
-            EVIL,
-            "--path",
-            "/public/x",
-        ])
-        .run()
-        .code(0);
-    eq_text(
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &["-H", EVIL, "--path", "/public/x"],
+        0,
         "\
 outcome: actual-allowed
 policy:  the [[route]] for /public/
@@ -882,87 +909,76 @@ status:  none: the request goes on to the service, which answers it; corsica add
 headers: access-control-allow-origin: *
 reason:  any origin is allowed (\"*\")
 ",
-        &out.stdout,
-    );
-}
-
-#[test]
-fn for_people_a_denied_preflight_and_a_rejected_request() {
-    let dir = TestDir::new();
-    dir.write("p.toml", POLICY);
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "p.toml",
+    ),
+    (
+        "p.toml",
+        POLICY,
+        &[
             "-X",
             "OPTIONS",
             "-H",
             APP,
             "-H",
             "Access-Control-Request-Method: PATCH",
-        ])
-        .run()
-        .code(1);
-    eq_text(
+        ],
+        1,
         "\
 outcome: preflight-denied-after
 status:  403, answered by corsica; the service is not called
 headers: none
 reason:  method PATCH is not allowed: add \"PATCH\" to methods
 ",
-        &out.stdout,
-    );
-    dir.write("r.toml", REJECT);
-    let out = dir
-        .corsica(["policy", "eval", "r.toml", "-H", EVIL])
-        .run()
-        .code(1);
-    eq_text(
+    ),
+    (
+        "r.toml",
+        REJECT,
+        &["-H", EVIL],
+        1,
         "\
 outcome: actual-denied
 status:  403, answered by corsica; the service is not called
 headers: vary: origin
 reason:  origin https://evil.example is not allowed: add it to origins
 ",
-        &out.stdout,
-    );
-    let out = dir.corsica(["policy", "eval", "r.toml"]).run().code(0);
-    eq_text(
+    ),
+    (
+        "r.toml",
+        REJECT,
+        &[],
+        0,
         "\
 outcome: not-cors
 status:  none: the request goes on to the service, which answers it; corsica adds the headers below
 headers: vary: origin (appended to the service's own Vary)
 reason:  no Origin header: not a CORS request
 ",
-        &out.stdout,
-    );
-    dir.write(
+    ),
+    (
         "c.toml",
         "origins = [\"https://app.example.com\"]\npreflight_continue = true\n",
-    );
-    let out = dir
-        .corsica([
-            "policy",
-            "eval",
-            "c.toml",
-            "-X",
-            "OPTIONS",
-            "-H",
-            EVIL,
-            "-H",
-            "Access-Control-Request-Method: PUT",
-        ])
-        .run()
-        .code(1);
-    eq_text(
+        &["-X", "OPTIONS", "-H", EVIL, "-H", ACRM_PUT],
+        1,
         "\
 outcome: preflight-denied-origin
 status:  none: the request goes on to the service, which answers it; corsica adds no headers
 reason:  origin https://evil.example is not allowed: add it to origins
 ",
-        &out.stdout,
-    );
+    ),
+];
+
+#[test]
+fn for_people() {
+    let dir = TestDir::new();
+    for (file, policy, args, code, text) in FOR_PEOPLE {
+        dir.write(file, policy);
+        let out = dir
+            .corsica(["policy", "eval", file])
+            .args(*args)
+            .run()
+            .code(*code);
+        eq_text(text, &out.stdout);
+        assert_eq!(out.stderr, "", "{file} {args:?}");
+    }
 }
 
 #[test]

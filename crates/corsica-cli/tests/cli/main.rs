@@ -1,7 +1,16 @@
-//! Integration tests for the `corsica` binary: each test runs the built binary in its own
-//! temporary directory and checks what it prints and how it exits.
+//! Integration tests for the `corsica` binary, one test binary: each test runs the built binary
+//! through the one command harness (`util`) and checks what it prints and how it exits.
+//!
+//! - `args`: the command line itself; `lint` and `eval`: `corsica policy`;
+//! - `check`: `corsica check` against loopback stub servers (HTTP/1.1, HTTPS with HTTP/2);
+//! - `demo`: `corsica demo` in real Chromium.
+//!
+//! `corsica check` against real Chromium over generated scenarios is its own binary
+//! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
 
 mod args;
+mod check;
+mod demo;
 mod eval;
 mod lint;
 mod util;

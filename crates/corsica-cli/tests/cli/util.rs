@@ -1,9 +1,11 @@
-//! The harness: a temporary directory per test and the built `corsica` binary run inside it.
+//! The one command harness of the CLI's tests: a temporary directory per test and the built
+//! `corsica` binary run inside it, with the environment's colour settings removed; its exit
+//! code, stdout and stderr captured (a panic fails the test), and stdout parsed as JSON.
 
 use std::ffi::OsStr;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::Value;
@@ -120,11 +122,22 @@ impl TestCommand {
             stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
         };
         assert!(
-            !output.stderr.contains("panicked"),
+            !output.stderr.contains("panicked") && !output.stderr.contains("RUST_BACKTRACE"),
             "corsica panicked:\n{}",
             output.stderr
         );
         output
+    }
+
+    /// Starts a command that keeps running (`corsica demo`): no stdin, stdout piped for the
+    /// test to read, stderr shown with the test's output.
+    pub(crate) fn spawn(mut self) -> Child {
+        self.cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start corsica")
     }
 
     /// Runs with standard output closed by the reader before anything is read, as in
@@ -167,8 +180,12 @@ impl Output {
     /// Standard output parsed as one JSON document.
     #[track_caller]
     pub(crate) fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}): exit {}\n--- stdout\n{}--- stderr\n{}",
+                self.code, self.stdout, self.stderr
+            )
+        })
     }
 
     /// Asserts that this was a usage or I/O error: exit 2, nothing on stdout, one

@@ -3,8 +3,6 @@
 //! headers the handler set itself, error and panic responses, policy hot swap under load, and
 //! bad configurations.
 
-mod support;
-
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,9 +12,11 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
+use corsica_loopback::client::{Outgoing, Received, send};
+use corsica_loopback::trial;
 use corsica_tower::{CorsLayer, Policy, PolicyConfig};
 use http::Request;
-use support::client::{Outgoing, Received, send};
+use libtest_mimic::Trial;
 use tower::{Layer, ServiceExt, service_fn};
 
 const APP: &str = "https://app.example.com";
@@ -88,7 +88,6 @@ fn counting_router(calls: &Arc<AtomicUsize>) -> Router {
         .layer(CorsLayer::new(policy()))
 }
 
-#[tokio::test]
 async fn preflights_never_reach_the_handler() {
     let calls = Arc::new(AtomicUsize::new(0));
     let addr = serve(counting_router(&calls)).await;
@@ -141,7 +140,6 @@ async fn preflights_never_reach_the_handler() {
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
-#[tokio::test]
 async fn the_handlers_vary_is_kept_and_origin_appended_once() {
     let router = Router::new()
         .route(
@@ -175,7 +173,6 @@ async fn the_handlers_vary_is_kept_and_origin_appended_once() {
     assert_eq!(r.all("vary"), [&b"*"[..]]);
 }
 
-#[tokio::test]
 async fn cors_headers_set_by_the_handler_are_replaced() {
     let handler = || async {
         (
@@ -221,7 +218,6 @@ impl IntoResponse for AppError {
     }
 }
 
-#[tokio::test]
 async fn error_and_panic_responses_carry_cors_headers() {
     async fn fails() -> Result<&'static str, AppError> {
         Err(AppError)
@@ -229,7 +225,7 @@ async fn error_and_panic_responses_carry_cors_headers() {
     async fn panics() -> &'static str {
         panic!("handler bug (on purpose)")
     }
-    support::quiet_panics("handler bug (on purpose)");
+    corsica_loopback::quiet_panics("handler bug (on purpose)");
     let router = Router::new()
         .route(
             "/500",
@@ -254,7 +250,6 @@ async fn error_and_panic_responses_carry_cors_headers() {
     }
 }
 
-#[tokio::test]
 async fn tower_errors_pass_through_untouched() {
     let service = CorsLayer::new(policy()).layer(service_fn(|_: Request<String>| async {
         Err::<http::Response<String>, _>("inner failure")
@@ -276,7 +271,6 @@ async fn tower_errors_pass_through_untouched() {
     assert_eq!(service.oneshot(preflight).await.unwrap().status(), 204);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_policy_is_swapped_under_concurrent_requests() {
     const A: &str = "https://a.example";
     const B: &str = "https://b.example";
@@ -345,7 +339,6 @@ async fn the_policy_is_swapped_under_concurrent_requests() {
     assert_eq!(r.one("access-control-allow-origin").as_deref(), Some(B));
 }
 
-#[test]
 fn bad_configurations_are_errors_not_panics() {
     let config = PolicyConfig {
         origins: vec!["https://app.example.com/".into(), "*".into(), "null".into()],
@@ -372,7 +365,6 @@ fn bad_configurations_are_errors_not_panics() {
     assert_eq!(*layer.policy(), policy());
 }
 
-#[tokio::test]
 async fn policy_routes_apply_by_path() {
     let public = PolicyConfig {
         origins: vec!["*".into()],
@@ -398,7 +390,6 @@ async fn policy_routes_apply_by_path() {
     assert!(r.all("access-control-allow-origin").is_empty());
 }
 
-#[tokio::test]
 async fn hyper_with_hyper_util() {
     use hyper_util::rt::TokioIo;
     use hyper_util::service::TowerToHyperService;
@@ -435,7 +426,6 @@ async fn hyper_with_hyper_util() {
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 }
 
-#[tokio::test]
 async fn tonic_grpc_web_from_a_browser() {
     let page = "http://localhost:5173";
     let policy = Policy::builder()
@@ -490,4 +480,20 @@ async fn tonic_grpc_web_from_a_browser() {
     );
     let body = String::from_utf8_lossy(&r.body);
     assert!(body.contains("grpc-status:0"), "{body:?}");
+}
+
+/// This module's tests, one trial each.
+pub(crate) fn trials() -> Vec<Trial> {
+    vec![
+        trial!(async preflights_never_reach_the_handler),
+        trial!(async the_handlers_vary_is_kept_and_origin_appended_once),
+        trial!(async cors_headers_set_by_the_handler_are_replaced),
+        trial!(async error_and_panic_responses_carry_cors_headers),
+        trial!(async tower_errors_pass_through_untouched),
+        trial!(async(multi_thread) the_policy_is_swapped_under_concurrent_requests),
+        trial!(bad_configurations_are_errors_not_panics),
+        trial!(async policy_routes_apply_by_path),
+        trial!(async hyper_with_hyper_util),
+        trial!(async tonic_grpc_web_from_a_browser),
+    ]
 }

@@ -4,7 +4,6 @@
 
 use std::io::Read;
 use std::net::TcpListener;
-use std::process::{Command, Output};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -13,52 +12,19 @@ use corsica_harness::{StubRequest, StubResponse, StubServer};
 use http_body_util::Full;
 use serde_json::Value;
 
+use crate::util::{Output, TestDir};
+
 const ORIGIN: &str = "http://localhost:3000";
 
-/// `corsica ARGS…` with plain output and no colour settings from the environment.
-fn corsica(args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_corsica"));
-    cmd.args(args);
-    for var in ["NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE", "CI"] {
-        cmd.env_remove(var);
-    }
-    cmd
+/// `corsica check ARGS…`.
+fn check(args: &[&str]) -> Output {
+    TestDir::new().corsica(["check"]).args(args).run()
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let out: Output = cmd.output().expect("run corsica");
-    let run = Run {
-        code: out.status.code().expect("corsica was killed by a signal"),
-        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        !run.stderr.contains("panicked") && !run.stderr.contains("RUST_BACKTRACE"),
-        "corsica panicked:\n{}",
-        run.stderr
-    );
-    run
-}
-
-fn check(args: &[&str]) -> Run {
-    run(&mut corsica(&[&["check"], args].concat()))
-}
-
+/// `corsica check ARGS… --json`: the exit code and the document.
 fn json(args: &[&str]) -> (i32, Value) {
-    let r = check(&[args, &["--json"]].concat());
-    let doc = serde_json::from_str(&r.stdout).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): exit {}\nstdout:\n{}\nstderr:\n{}",
-            r.code, r.stdout, r.stderr
-        )
-    });
-    (r.code, doc)
+    let out = check(&[args, &["--json"]].concat());
+    (out.code, out.json())
 }
 
 /// A server with routes that show each typical outcome.
@@ -341,15 +307,23 @@ fn human_output_traces_checks_message_and_fix() {
 fn colour_follows_the_environment() {
     let api = api();
     let url = api.url("/missing");
-    let forced = run(corsica(&["check", &url, "--origin", ORIGIN]).env("CLICOLOR_FORCE", "1"));
-    assert!(forced.stdout.contains('\x1b'), "{}", forced.stdout);
-    let none = run(corsica(&["check", &url, "--origin", ORIGIN])
+    let dir = TestDir::new();
+    let forced = dir
+        .corsica(["check", &url, "--origin", ORIGIN])
         .env("CLICOLOR_FORCE", "1")
-        .env("NO_COLOR", "1"));
+        .run();
+    assert!(forced.stdout.contains('\x1b'), "{}", forced.stdout);
+    let none = dir
+        .corsica(["check", &url, "--origin", ORIGIN])
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .run();
     assert!(!none.stdout.contains('\x1b'), "{}", none.stdout);
     // JSON never carries styles.
-    let doc =
-        run(corsica(&["check", &url, "--origin", ORIGIN, "--json"]).env("CLICOLOR_FORCE", "1"));
+    let doc = dir
+        .corsica(["check", &url, "--origin", ORIGIN, "--json"])
+        .env("CLICOLOR_FORCE", "1")
+        .run();
     assert!(!doc.stdout.contains('\x1b'));
 }
 
@@ -394,15 +368,11 @@ fn private_network_requests() {
     );
 }
 
+/// `check ARGS…` is an error: exit 2, nothing on stdout, one `corsica: error: ` line on stderr
+/// containing `needle`.
+#[track_caller]
 fn usage_error(args: &[&str], needle: &str) {
-    let r = check(args);
-    assert_eq!(r.code, 2, "{args:?}: {}{}", r.stdout, r.stderr);
-    assert!(r.stdout.is_empty(), "{args:?}: {}", r.stdout);
-    assert!(
-        r.stderr.starts_with("corsica: error: ") && r.stderr.contains(needle),
-        "{args:?}: {}",
-        r.stderr
-    );
+    let r = check(args).usage_error(needle);
     assert_eq!(
         r.stderr.trim_end().lines().count(),
         1,

@@ -4,8 +4,6 @@
 //! middleware; the middleware logs its decision synchronously in that call, so each event can
 //! be filed under its case even when cases run in parallel.
 
-#![allow(dead_code, unreachable_pub)]
-
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Mutex, OnceLock};
@@ -19,10 +17,15 @@ use tracing_subscriber::registry::LookupSpan;
 /// One `corsica` event.
 #[derive(Clone, Debug, Default)]
 pub struct Logged {
+    /// `TRACE`, `DEBUG`, …
     pub level: String,
+    /// The event's message.
     pub message: String,
+    /// Its `outcome` field (`preflight-ok`, …).
     pub outcome: String,
+    /// Its `reason` field.
     pub reason: String,
+    /// Its `origin` field, when it has one.
     pub origin: Option<String>,
 }
 

@@ -1,15 +1,11 @@
 //! The server conformance vectors (`vectors/server/*.json`, plus an inline sample) through the
 //! actix-web `Cors` middleware in a real `HttpServer` on loopback, talked to by a real HTTP/1.1
-//! client (the same harness as corsica-tower's: `../corsica-tower/tests/support`).
+//! client (the same harness as corsica-tower's: `corsica_loopback::server_vectors`).
 //!
 //! Each case is its own test, `server::FILE::NAME` (or `inline::NAME`), and gets its own
 //! resource `/c/{index}` wrapped in `Cors` with its policy, with a handler that counts its calls.
 //! Each test checks the status, the exact CORS headers, `Vary`, the absent names, whether the
 //! handler ran, and the decision the middleware logged.
-
-mod common;
-#[path = "../../corsica-tower/tests/support/mod.rs"]
-mod support;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,11 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use actix_web::dev::{HttpServiceFactory, Service};
 use actix_web::{App, HttpResponse, test, web};
 use corsica_actix::Cors;
-use libtest_mimic::{Arguments, Completion, Trial};
+use corsica_conformance::{Loaded, broken};
+use corsica_loopback::capture;
+use corsica_loopback::client::{Outgoing, Received};
+use corsica_loopback::server_vectors as vectors;
+use libtest_mimic::Trial;
 
-use support::client::{Outgoing, Received};
-use support::vectors::{self, Loaded, Plan};
-use support::{capture, client};
+use crate::server;
 
 /// The case's resource: its `Cors`, inside a span that files the logged decision under the
 /// case, around a handler that counts its calls.
@@ -39,21 +37,18 @@ fn resource(
         }))
 }
 
-fn main() {
-    let args = Arguments::from_args();
+/// One trial per case, each against its own resource of one server.
+pub(crate) fn trials() -> Vec<Trial> {
     capture::install();
 
     let mut trials = Vec::new();
     let mut runnable = Vec::new();
     for (index, loaded) in vectors::load().into_iter().enumerate() {
         match loaded {
-            Loaded::Broken { test, error } => trials.push(vectors::broken(test, error)),
+            Loaded::Broken { test, error } => trials.push(broken(test, error)),
             Loaded::Case { test, case } => match Cors::from_config(&case.policy) {
                 Ok(cors) => runnable.push((index, test, case, cors, Arc::new(AtomicUsize::new(0)))),
-                Err(e) => trials.push(vectors::broken(
-                    test,
-                    format!("the policy does not compile: {e}"),
-                )),
+                Err(e) => trials.push(broken(test, format!("the policy does not compile: {e}"))),
             },
         }
     }
@@ -64,7 +59,7 @@ fn main() {
             .map(|(i, _, _, cors, calls)| (*i, cors.clone(), Arc::clone(calls)))
             .collect(),
     );
-    let addr = common::start(1, move || {
+    let addr = server::start(1, move || {
         routes.iter().fold(App::new(), |app, (i, cors, calls)| {
             app.service(resource(*i, cors.clone(), Arc::clone(calls)))
         })
@@ -78,20 +73,19 @@ fn main() {
     );
 
     for (index, test, case, cors, calls) in runnable {
-        let rt = Arc::clone(&rt);
-        trials.push(Trial::ignorable_test(test, move || {
-            let got = match vectors::plan(&case, &format!("/c/{index}"), &addr.to_string()) {
-                Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
-                Plan::InProcess(send, _) => in_process(index, cors, Arc::clone(&calls), &send),
-                Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
-            };
-            let logged = capture::take(index as u64);
-            let result = got
-                .and_then(|got| vectors::judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
-            vectors::verdict(&case, result)
-        }));
+        let counter = Arc::clone(&calls);
+        let in_process = move |send: &Outgoing| in_process(index, cors, counter, send);
+        trials.push(vectors::trial(
+            test,
+            index,
+            case,
+            addr,
+            calls,
+            Arc::clone(&rt),
+            in_process,
+        ));
     }
-    libtest_mimic::run(&args, trials).exit();
+    trials
 }
 
 /// Calls the app directly with the exact request (see `Plan::InProcess`).

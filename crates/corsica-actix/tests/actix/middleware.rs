@@ -3,17 +3,17 @@
 //! responses (handler errors, extractor errors, errors from inner middleware), what a panicking
 //! handler does, policy hot swap across workers under load, and bad configurations.
 
-mod common;
-#[path = "../../corsica-tower/tests/support/mod.rs"]
-mod support;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use actix_web::dev::Service;
 use actix_web::{App, HttpResponse, error, web};
 use corsica_actix::{Cors, Policy, PolicyConfig};
-use support::client::{Outgoing, Received, send};
+use corsica_loopback::client::{Outgoing, Received, send};
+use corsica_loopback::trial;
+use libtest_mimic::Trial;
+
+use crate::server;
 
 const APP: &str = "https://app.example.com";
 
@@ -67,12 +67,11 @@ fn assert_allowed(r: &Received) {
     );
 }
 
-#[tokio::test]
 async fn preflights_never_reach_the_handler() {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&calls);
     let cors = Cors::new(policy());
-    let addr = common::start(1, move || {
+    let addr = server::start(1, move || {
         let counter = Arc::clone(&counter);
         App::new().wrap(cors.clone()).route(
             "/x",
@@ -138,10 +137,9 @@ async fn preflights_never_reach_the_handler() {
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
 
-#[tokio::test]
 async fn the_handlers_vary_is_kept_and_origin_appended_once() {
     let cors = Cors::new(policy());
-    let addr = common::start(1, move || {
+    let addr = server::start(1, move || {
         App::new()
             .wrap(cors.clone())
             .route(
@@ -173,10 +171,9 @@ async fn the_handlers_vary_is_kept_and_origin_appended_once() {
     assert_eq!(r.all("vary"), [&b"Accept, Origin"[..]]);
 }
 
-#[tokio::test]
 async fn cors_headers_set_by_the_handler_are_replaced() {
     let cors = Cors::new(policy());
-    let addr = common::start(1, move || {
+    let addr = server::start(1, move || {
         App::new().wrap(cors.clone()).route(
             "/x",
             web::get().to(|| async {
@@ -207,7 +204,6 @@ async fn cors_headers_set_by_the_handler_are_replaced() {
     assert_eq!(r.vary(), ["origin"]);
 }
 
-#[tokio::test]
 async fn error_responses_carry_cors_headers() {
     async fn fails() -> Result<HttpResponse, actix_web::Error> {
         Err(error::ErrorUnprocessableEntity("no such item"))
@@ -216,7 +212,7 @@ async fn error_responses_carry_cors_headers() {
         HttpResponse::Ok().body(id.to_string())
     }
     let cors = Cors::new(policy());
-    let addr = common::start(1, move || {
+    let addr = server::start(1, move || {
         App::new()
             .wrap(cors.clone())
             .route(
@@ -270,11 +266,10 @@ async fn error_responses_carry_cors_headers() {
 /// What actix-web does with a panicking handler: it does not catch the panic. The task serving
 /// the connection dies, the client gets no response at all (no status, so no CORS headers
 /// either), and the worker goes on serving other connections.
-#[tokio::test]
 async fn a_panicking_handler_gets_no_response_at_all() {
-    support::quiet_panics("handler bug (on purpose)");
+    corsica_loopback::quiet_panics("handler bug (on purpose)");
     let cors = Cors::new(policy());
-    let addr = common::start(1, move || {
+    let addr = server::start(1, move || {
         App::new()
             .wrap(cors.clone())
             .route(
@@ -293,13 +288,12 @@ async fn a_panicking_handler_gets_no_response_at_all() {
     assert_allowed(&r);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_policy_is_swapped_in_every_worker_under_concurrent_requests() {
     const A: &str = "https://a.example";
     const B: &str = "https://b.example";
     let cors = Cors::new(Policy::builder().origins([A]).build().unwrap());
     let handle = cors.handle();
-    let addr = common::start(2, move || {
+    let addr = server::start(2, move || {
         App::new().wrap(cors.clone()).route(
             "/x",
             web::get().to(|| async { HttpResponse::Ok().body("ok") }),
@@ -358,7 +352,6 @@ async fn the_policy_is_swapped_in_every_worker_under_concurrent_requests() {
     );
 }
 
-#[test]
 fn bad_configurations_are_errors_not_panics() {
     let config = PolicyConfig {
         origins: vec!["https://app.example.com/".into(), "*".into(), "null".into()],
@@ -382,4 +375,17 @@ fn bad_configurations_are_errors_not_panics() {
     let cors = Cors::new(policy());
     assert_eq!(cors.handle().set_config(&config).unwrap_err(), errors);
     assert_eq!(*cors.policy(), policy());
+}
+
+/// This module's tests, one trial each.
+pub(crate) fn trials() -> Vec<Trial> {
+    vec![
+        trial!(async preflights_never_reach_the_handler),
+        trial!(async the_handlers_vary_is_kept_and_origin_appended_once),
+        trial!(async cors_headers_set_by_the_handler_are_replaced),
+        trial!(async error_responses_carry_cors_headers),
+        trial!(async a_panicking_handler_gets_no_response_at_all),
+        trial!(async(multi_thread) the_policy_is_swapped_in_every_worker_under_concurrent_requests),
+        trial!(bad_configurations_are_errors_not_panics),
+    ]
 }

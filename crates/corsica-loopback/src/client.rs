@@ -1,10 +1,8 @@
-//! A real HTTP/1.1 client for the adapter tests (shared by corsica-tower and corsica-actix).
+//! A real HTTP/1.1 client for the adapter tests.
 //!
 //! hyper's connection-level client sends the request exactly as built: the method as given
 //! (case kept), the request target as given (origin-form `/path`, or absolute-form
 //! `https://host/path`), the header lines in order, and no `Host` unless the test adds one.
-
-#![allow(dead_code, unreachable_pub)]
 
 use std::net::SocketAddr;
 
@@ -18,14 +16,18 @@ use tokio::net::TcpStream;
 /// A request to send.
 #[derive(Clone, Debug, Default)]
 pub struct Outgoing {
+    /// Sent as is (case kept).
     pub method: String,
     /// `/path` or `scheme://authority/path`.
     pub target: String,
+    /// Header lines, in order.
     pub headers: Vec<(String, Vec<u8>)>,
+    /// The body.
     pub body: Vec<u8>,
 }
 
 impl Outgoing {
+    /// `method target`, without headers or body.
     pub fn new(method: &str, target: &str) -> Self {
         Outgoing {
             method: method.to_owned(),
@@ -35,12 +37,14 @@ impl Outgoing {
         }
     }
 
+    /// Adds a header line.
     pub fn header(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
         self.headers
             .push((name.to_owned(), value.as_ref().to_vec()));
         self
     }
 
+    /// Sets the body.
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = body.into();
         self
@@ -71,9 +75,11 @@ impl Outgoing {
 /// A response as received.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// The status code.
     pub status: u16,
     /// Every header line, names lower-case, in order.
     pub headers: Vec<(String, Vec<u8>)>,
+    /// The whole body.
     pub body: Vec<u8>,
 }
 

@@ -4,9 +4,8 @@
 //! Each case is its own test, `server::FILE::NAME` (or `inline::NAME`), and gets its own route
 //! `/c/{index}` behind its policy, with a handler that counts its calls. Each test checks the
 //! status, the exact CORS headers, `Vary`, the absent names, whether the handler ran, and the
-//! decision the layer logged. See `support/vectors.rs` for the cases HTTP/1.1 cannot carry.
-
-mod support;
+//! decision the layer logged. See `corsica_loopback::server_vectors` for the cases HTTP/1.1
+//! cannot carry.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -16,14 +15,14 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::routing::any_service;
+use corsica_conformance::{Loaded, broken};
+use corsica_loopback::capture;
+use corsica_loopback::client::{Outgoing, Received};
+use corsica_loopback::server_vectors as vectors;
 use corsica_tower::CorsLayer;
 use http::{Request, Response};
-use libtest_mimic::{Arguments, Completion, Trial};
+use libtest_mimic::Trial;
 use tower::{Layer, Service, ServiceExt, service_fn};
-
-use support::client::{Outgoing, Received};
-use support::vectors::{self, Loaded, Plan};
-use support::{capture, client};
 
 /// Enters the case's span around the CORS service's `call`, where the decision is logged.
 #[derive(Clone)]
@@ -46,8 +45,8 @@ impl<S: Service<R>, R> Service<R> for InCase<S> {
     }
 }
 
-fn main() {
-    let args = Arguments::from_args();
+/// One trial per case, each against its own route of one server.
+pub(crate) fn trials() -> Vec<Trial> {
     capture::install();
     let rt = Arc::new(
         tokio::runtime::Builder::new_multi_thread()
@@ -63,7 +62,7 @@ fn main() {
     for (index, loaded) in vectors::load().into_iter().enumerate() {
         let (test, case) = match loaded {
             Loaded::Broken { test, error } => {
-                trials.push(vectors::broken(test, error));
+                trials.push(broken(test, error));
                 continue;
             }
             Loaded::Case { test, case } => (test, case),
@@ -71,10 +70,7 @@ fn main() {
         let layer = match CorsLayer::from_config(&case.policy) {
             Ok(layer) => layer,
             Err(e) => {
-                trials.push(vectors::broken(
-                    test,
-                    format!("the policy does not compile: {e}"),
-                ));
+                trials.push(broken(test, format!("the policy does not compile: {e}")));
                 continue;
             }
         };
@@ -106,20 +102,19 @@ fn main() {
     rt.spawn(async move { axum::serve(listener, router).await });
 
     for (index, test, case, calls, service) in runnable {
-        let rt = Arc::clone(&rt);
-        trials.push(Trial::ignorable_test(test, move || {
-            let got = match vectors::plan(&case, &format!("/c/{index}"), &addr.to_string()) {
-                Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
-                Plan::InProcess(send, _) => rt.block_on(in_process(service, &send)),
-                Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
-            };
-            let logged = capture::take(index as u64);
-            let result = got
-                .and_then(|got| vectors::judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
-            vectors::verdict(&case, result)
-        }));
+        let in_rt = Arc::clone(&rt);
+        let in_process = move |send: &Outgoing| in_rt.block_on(in_process(service, send));
+        trials.push(vectors::trial(
+            test,
+            index,
+            case,
+            addr,
+            calls,
+            Arc::clone(&rt),
+            in_process,
+        ));
     }
-    libtest_mimic::run(&args, trials).exit();
+    trials
 }
 
 /// Calls the service directly with the exact request (see `Plan::InProcess`).

@@ -4,6 +4,7 @@
 //! Shared by corsica-tower and corsica-actix: each provides the server (one route per case,
 //! `/c/{index}`, behind the case's policy, with a handler that counts its calls and answers
 //! `200 ok`), and makes one trial per case with [`load`], [`plan`], [`judge`] and [`verdict`].
+//! The cases are read by `corsica-conformance`.
 //!
 //! Some requests cannot travel over HTTP/1.1 as the vector writes them:
 //! - a field value with control bytes (CR, LF, NUL, …) cannot be sent at all (RFC 9110 §5.5;
@@ -15,153 +16,76 @@
 //! (`https://api.example.com/c/7`, RFC 9112 §3.2.2), which is how the server learns it. A case
 //! without `Host` is sent with the test server's own authority, since HTTP/1.1 requires one.
 
-#![allow(dead_code, unreachable_pub)]
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use corsica::PolicyConfig;
+use corsica::Outcome;
+use corsica_conformance::server::Case;
+use corsica_conformance::{Loaded, parse};
 use libtest_mimic::{Completion, Failed, Trial};
-use serde::{Deserialize, Deserializer};
+use tokio::runtime::Runtime;
 
-use super::capture::Logged;
-use super::client::{Outgoing, Received};
+use crate::capture::{self, Logged};
+use crate::client::{self, Outgoing, Received};
 
 /// A few cases that always run, whatever `vectors/server` holds.
 const INLINE: &str = r#"[
-  {"name": "preflight-ok", "source": "DESIGN §3: a passing preflight is answered by the layer",
+  {"name": "preflight-ok", "source": "vectors/README.md, server vectors: a passing preflight is answered by the layer",
    "policy": {"origins": ["https://app.example.com"], "methods": ["PUT"], "request_headers": ["content-type"], "max_age": 600},
    "request": {"method": "OPTIONS", "headers": [["origin", "https://app.example.com"], ["access-control-request-method", "PUT"], ["access-control-request-headers", "content-type"]]},
    "expect": {"outcome": "preflight-ok", "status": 204,
      "headers": [["access-control-allow-origin", "https://app.example.com"], ["access-control-allow-methods", "PUT"], ["access-control-allow-headers", "content-type"], ["access-control-max-age", "600"]],
      "absent": ["vary", "access-control-allow-credentials"], "inner_called": false}},
-  {"name": "preflight-denied-header", "source": "DESIGN §3: a failing preflight is 403 without CORS headers",
+  {"name": "preflight-denied-header", "source": "vectors/README.md, server vectors: a failing preflight is 403 without CORS headers",
    "policy": {"origins": ["https://app.example.com"], "methods": ["PUT"]},
    "request": {"method": "OPTIONS", "headers": [["origin", "https://app.example.com"], ["access-control-request-method", "PUT"], ["access-control-request-headers", "x-api-key"]]},
    "expect": {"outcome": "preflight-denied-after", "status": 403, "headers": [], "absent": ["access-control-allow-origin", "vary"], "inner_called": false}},
-  {"name": "actual-allowed-credentials", "source": "DESIGN §3: an allowed actual request passes through with the CORS headers",
+  {"name": "actual-allowed-credentials", "source": "vectors/README.md, server vectors: an allowed actual request passes through with the CORS headers",
    "policy": {"origins": ["https://*.example.com"], "credentials": true, "expose_headers": ["x-request-id"]},
    "request": {"method": "POST", "headers": [["origin", "https://app.example.com"]]},
    "expect": {"outcome": "actual-allowed", "status": null,
      "headers": [["access-control-allow-origin", "https://app.example.com"], ["access-control-allow-credentials", "true"], ["access-control-expose-headers", "x-request-id"], ["vary", "origin"]],
      "absent": [], "inner_called": true}},
-  {"name": "actual-denied", "source": "DESIGN §3: a disallowed origin gets only Vary",
+  {"name": "actual-denied", "source": "vectors/README.md, server vectors: a disallowed origin gets only Vary",
    "policy": {"origins": ["https://app.example.com"], "credentials": true},
    "request": {"method": "GET", "headers": [["origin", "https://app.example.com.evil.net"]]},
    "expect": {"outcome": "actual-denied", "status": null, "headers": [["vary", "origin"]], "absent": ["access-control-allow-origin", "access-control-allow-credentials"], "inner_called": true}},
-  {"name": "plain-options-is-not-a-preflight", "source": "DESIGN §3: OPTIONS without Access-Control-Request-Method reaches the service",
+  {"name": "plain-options-is-not-a-preflight", "source": "vectors/README.md, server vectors: OPTIONS without Access-Control-Request-Method reaches the service",
    "policy": {"origins": ["https://app.example.com"]},
    "request": {"method": "OPTIONS", "headers": [["origin", "https://app.example.com"]]},
    "expect": {"outcome": "actual-allowed", "status": null, "headers": [["access-control-allow-origin", "https://app.example.com"], ["vary", "origin"]], "absent": [], "inner_called": true}},
-  {"name": "not-cors-any-origin", "source": "DESIGN §3: a credential-free * policy does not vary by origin and answers every request alike",
+  {"name": "not-cors-any-origin", "source": "vectors/README.md, server vectors: a credential-free * policy does not vary by origin and answers every request alike",
    "policy": {"origins": ["*"]},
    "request": {"method": "GET", "headers": []},
    "expect": {"outcome": "not-cors", "status": null, "headers": [["access-control-allow-origin", "*"]], "absent": ["vary", "access-control-allow-credentials"], "inner_called": true}}
 ]"#;
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Case {
-    pub name: String,
-    pub source: String,
-    pub policy: PolicyConfig,
-    pub request: CaseRequest,
-    pub expect: Expect,
-    #[serde(default)]
-    pub engine_bug: Option<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CaseRequest {
-    pub method: String,
-    pub headers: Vec<(String, String)>,
-    #[serde(default)]
-    pub scheme: Option<String>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Expect {
-    pub outcome: String,
-    #[serde(deserialize_with = "required")]
-    pub status: Option<u16>,
-    pub headers: Vec<(String, String)>,
-    pub absent: Vec<String>,
-    pub inner_called: bool,
-}
-
-fn required<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
-    Option::<T>::deserialize(d)
-}
-
-/// A case to run, or a file or case that is broken.
-pub enum Loaded {
-    Case { test: String, case: Box<Case> },
-    Broken { test: String, error: String },
-}
-
-/// The inline sample, then every case of `vectors/server/*.json` (in file and case order).
-pub fn load() -> Vec<Loaded> {
-    let mut out = Vec::new();
-    match serde_json::from_str::<Vec<Case>>(INLINE) {
-        Ok(cases) => out.extend(cases.into_iter().map(|case| Loaded::Case {
-            test: format!("inline::{}", case.name),
-            case: Box::new(case),
-        })),
-        Err(e) => out.push(Loaded::Broken {
-            test: "inline::<sample>".into(),
-            error: e.to_string(),
-        }),
-    }
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../vectors/server");
-    let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect(),
-        // Not written yet: the inline sample still runs.
-        Err(_) => Vec::new(),
-    };
-    files.sort();
-    for path in files {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("?")
-            .to_owned();
-        let parsed = std::fs::read_to_string(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| serde_json::from_str::<Vec<Case>>(&text).map_err(|e| e.to_string()));
-        match parsed {
-            Err(error) => out.push(Loaded::Broken {
-                test: format!("server::{stem}::<file>"),
-                error: format!("{}: {error}", path.display()),
+/// The inline sample (`inline::NAME`), then every case of `vectors/server/*.json`
+/// (`server::FILE::NAME`), in file and case order.
+pub fn load() -> Vec<Loaded<Case>> {
+    let mut out = parse("inline", "the inline sample", INLINE);
+    out.extend(
+        corsica_conformance::load::<Case>()
+            .into_iter()
+            .map(|loaded| match loaded {
+                Loaded::Case { test, case } => Loaded::Case {
+                    test: format!("server::{test}"),
+                    case,
+                },
+                Loaded::Broken { test, error } => Loaded::Broken {
+                    test: format!("server::{test}"),
+                    error,
+                },
             }),
-            Ok(cases) => {
-                let mut seen = BTreeSet::new();
-                for case in cases {
-                    let test = format!("server::{stem}::{}", case.name);
-                    if seen.insert(case.name.clone()) {
-                        out.push(Loaded::Case {
-                            test,
-                            case: Box::new(case),
-                        });
-                    } else {
-                        out.push(Loaded::Broken {
-                            test: format!("{test}#duplicate"),
-                            error: "duplicate case name".into(),
-                        });
-                    }
-                }
-            }
-        }
-    }
+    );
     out
 }
 
 /// How a case's request reaches the adapter.
+#[derive(Debug)]
 pub enum Plan {
     /// Over a real connection.
     Wire(Outgoing),
@@ -271,14 +195,14 @@ pub fn judge(case: &Case, got: &Received, calls: usize, logged: &[Logged]) -> Re
 
     match logged {
         [event] => {
-            if event.outcome != e.outcome {
+            if event.outcome != e.outcome.as_str() {
                 let _ = writeln!(
                     errors,
                     "logged outcome: expected {}, got {} ({})",
                     e.outcome, event.outcome, event.reason
                 );
             }
-            let want_level = if e.outcome == "not-cors" {
+            let want_level = if e.outcome == Outcome::NotCors {
                 "TRACE"
             } else {
                 "DEBUG"
@@ -303,34 +227,39 @@ pub fn judge(case: &Case, got: &Received, calls: usize, logged: &[Logged]) -> Re
     }
 }
 
+/// The trial of case number `index`, which the adapter serves at `/c/{index}` on `addr` and
+/// whose handler counts its `calls`: the request is sent over the wire (on `rt`), or handed to
+/// `in_process` when HTTP/1.1 would alter it, or the case is ignored when HTTP cannot carry it;
+/// then the response and the logged decision are judged.
+pub fn trial(
+    test: String,
+    index: usize,
+    case: Box<Case>,
+    addr: SocketAddr,
+    calls: Arc<AtomicUsize>,
+    rt: Arc<Runtime>,
+    in_process: impl FnOnce(&Outgoing) -> Result<Received, String> + Send + 'static,
+) -> Trial {
+    Trial::ignorable_test(test, move || {
+        let got = match plan(&case, &format!("/c/{index}"), &addr.to_string()) {
+            Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
+            Plan::InProcess(send, _) => in_process(&send),
+            Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
+        };
+        let logged = capture::take(index as u64);
+        let result = got.and_then(|got| judge(&case, &got, calls.load(Ordering::SeqCst), &logged));
+        verdict(&case, result)
+    })
+}
+
 /// For a case marked `engine_bug`, turns a failure into a visible "ignored" (and a pass into a
 /// failure, so the marker gets removed), as the engine's own vector runner does.
+///
+/// # Errors
+///
+/// The failure to report.
 pub fn verdict(case: &Case, result: Result<(), String>) -> Result<Completion, Failed> {
-    match (&case.engine_bug, result) {
-        (None, Ok(())) => Ok(Completion::Completed),
-        (None, Err(e)) => Err(e.into()),
-        (Some(bug), Err(e)) => {
-            if std::env::var_os("CORSICA_VECTORS_STRICT").is_some_and(|v| v != "0") {
-                Err(format!("ENGINE BUG: {bug}\n{e}").into())
-            } else {
-                Ok(Completion::ignored_with(format!("ENGINE BUG: {bug}")))
-            }
-        }
-        (Some(bug), Ok(())) => Err(format!(
-            "marked engine_bug ({bug}) but the adapter agrees with the vector: remove the marker"
-        )
-        .into()),
-    }
-}
-
-/// A trial for a broken file or case.
-pub fn broken(test: String, error: String) -> Trial {
-    Trial::test(test, move || Err(error.into()))
-}
-
-/// A trial reported as ignored, with the reason.
-pub fn ignored(test: String, reason: String) -> Trial {
-    Trial::ignorable_test(test, move || Ok(Completion::ignored_with(reason)))
+    corsica_conformance::verdict(case.engine_bug.as_deref(), "the adapter", result)
 }
 
 fn multiset(headers: &[(String, Vec<u8>)]) -> BTreeMap<(String, Vec<u8>), usize> {

@@ -9,13 +9,15 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use corsica_harness::{Chromium, Page};
 use serde_json::{Value, json};
+
+use crate::util::TestDir;
 
 /// How long one card may take: the browser's fetch, then corsica's check.
 const CARD_TIMEOUT: Duration = Duration::from_secs(30);
@@ -26,19 +28,15 @@ struct Demo {
     child: Child,
     api: String,
     page: String,
+    /// Its working directory.
+    _dir: TestDir,
 }
 
 impl Demo {
     /// `corsica demo` with no arguments; waits for the two URLs it prints.
     fn start() -> Demo {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_corsica"))
-            .arg("demo")
-            .env_remove("NO_COLOR")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start corsica demo");
+        let dir = TestDir::new();
+        let mut child = dir.corsica(["demo"]).spawn();
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         thread::spawn(move || {
@@ -52,6 +50,7 @@ impl Demo {
             child,
             api: String::new(),
             page: String::new(),
+            _dir: dir,
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while demo.api.is_empty() || demo.page.is_empty() {
@@ -142,13 +141,7 @@ fn run(page: &Page, button: &str, id: &str) -> Value {
 
 /// What the `corsica check` binary prints for these arguments (no colour: not a terminal).
 fn corsica_check(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_corsica"))
-        .arg("check")
-        .args(args)
-        .env_remove("CLICOLOR_FORCE")
-        .output()
-        .expect("run corsica check");
-    String::from_utf8(out.stdout).expect("UTF-8 output")
+    TestDir::new().corsica(["check"]).args(args).run().stdout
 }
 
 #[test]
