@@ -1,4 +1,4 @@
-//! Property tests of the engine's invariants (DESIGN §8):
+//! Property tests of the engine's invariants (`docs/architecture.md`, security invariants):
 //!
 //! - (a) origins round-trip: a canonical origin serializes back to itself, and the strict
 //!   [`Origin`] parser, the hot-path [`OriginRef`] parser and the URL Standard agree on it;

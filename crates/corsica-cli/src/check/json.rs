@@ -1,4 +1,4 @@
-//! `corsica check --json`: the DESIGN §6 document.
+//! `corsica check --json`: the document described in `docs/cli.md`.
 //!
 //! ```text
 //! {"allowed", "preflight": {"sent", "status", "headers", "cache_seconds"} | null,

@@ -177,7 +177,7 @@ mod tests {
             .map(|e| e.kind)
     }
 
-    /// WPT `cors/origin.htm` values (browser_spec §4.1) and the kinds Chromium's classification
+    /// WPT `cors/origin.htm` values and the kinds Chromium's classification
     /// gives them with a WHATWG URL parser.
     #[test]
     fn allow_origin_classification() {

@@ -103,7 +103,7 @@ mod tests {
         exposed.contains(&"bb-8".to_string())
     }
 
-    /// WPT `cors/access-control-expose-headers-parsing.window.js` (browser_spec §4.4).
+    /// WPT `cors/access-control-expose-headers-parsing.window.js`.
     #[test]
     fn expose_headers_parsing() {
         assert!(bb8(&[b"BB-8"]));
