@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use corsica::{Outcome, Policy, PolicyConfig, RawRequest, RequestKind};
+use corsica::{Outcome, Policy, PolicyConfig, RawRequest, RequestKind, Status};
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use serde::{Deserialize, Deserializer};
 
@@ -252,8 +252,10 @@ fn server_trial(name: String, case: ServerCase) -> Trial {
 }
 
 fn validate_server_expect(e: &ServerExpect) -> Result<Outcome, String> {
-    let outcome =
-        Outcome::from_word(&e.outcome).ok_or_else(|| format!("unknown outcome {:?}", e.outcome))?;
+    let outcome = e
+        .outcome
+        .parse::<Outcome>()
+        .map_err(|_| format!("unknown outcome {:?}", e.outcome))?;
     if e.status.is_some() == e.inner_called {
         return Err("`status` must be null exactly when `inner_called` is true".into());
     }
@@ -290,7 +292,7 @@ fn check_server(case: &ServerCase, outcome: Outcome, policy: &Policy) -> Result<
     let mut actual: Vec<(String, String)> = d
         .headers()
         .iter()
-        .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_owned()))
         .collect();
     if let Some(v) = d.vary() {
         actual.push(("vary".to_owned(), v.to_owned()));
@@ -299,12 +301,12 @@ fn check_server(case: &ServerCase, outcome: Outcome, policy: &Policy) -> Result<
     if d.outcome() != outcome {
         let _ = writeln!(errors, "outcome: expected {}, got {}", outcome, d.outcome());
     }
-    if d.respond_status() != case.expect.status {
+    let status = d.respond_status().map(Status::as_u16);
+    if status != case.expect.status {
         let _ = writeln!(
             errors,
             "status: expected {:?}, got {:?}",
-            case.expect.status,
-            d.respond_status()
+            case.expect.status, status
         );
     }
     if d.calls_inner() != case.expect.inner_called {
@@ -706,7 +708,7 @@ fn serve(policy: &Policy, request: &RawRequest) -> Response {
     let d = policy.decide(request);
     let mut headers: Vec<(String, String)> = Vec::new();
     let status = match d.respond_status() {
-        Some(status) => status,
+        Some(status) => status.as_u16(),
         None => {
             headers.extend(
                 UPSTREAM_HEADERS
@@ -719,7 +721,7 @@ fn serve(policy: &Policy, request: &RawRequest) -> Response {
     headers.extend(
         d.headers()
             .iter()
-            .map(|(n, v)| (n.to_owned(), v.to_owned())),
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_owned())),
     );
     if let Some(v) = d.vary() {
         headers.push(("vary".to_owned(), v.to_owned()));
@@ -728,12 +730,12 @@ fn serve(policy: &Policy, request: &RawRequest) -> Response {
 }
 
 fn browse(policy: &Policy, origin: &str, req: &E2eRequest) -> Verdict {
-    let method = corsica::normalize_method(&req.method).into_owned();
+    let method = corsica::method::normalize_method(&req.method).into_owned();
     // Forbidden request headers are silently dropped by `Headers`.
     let headers: Vec<(String, String)> = req
         .headers
         .iter()
-        .filter(|(n, _)| !corsica::is_forbidden_request_header_name(n))
+        .filter(|(n, _)| !corsica::header::is_forbidden_request_header_name(n))
         .cloned()
         .collect();
     let base = |m: &str| {
@@ -761,7 +763,8 @@ fn browse(policy: &Policy, origin: &str, req: &E2eRequest) -> Verdict {
 
     let include = req.credentials == Credentials::Include;
     let unsafe_names = cors_unsafe_request_header_names(&headers);
-    let preflight = !corsica::is_cors_safelisted_method(&method) || !unsafe_names.is_empty();
+    let preflight =
+        !corsica::method::is_cors_safelisted_method(&method) || !unsafe_names.is_empty();
     if preflight {
         let mut p = base("OPTIONS")
             .header("origin", origin)
@@ -846,7 +849,7 @@ fn preflight_check(
         .ok_or("InvalidAllowHeadersPreflightResponse")?;
     let wildcard_ok = !include;
     let method_ok = methods.iter().any(|m| m == method)
-        || corsica::is_cors_safelisted_method(method)
+        || corsica::method::is_cors_safelisted_method(method)
         || (wildcard_ok && methods.iter().any(|m| m == "*"));
     if !method_ok {
         return Err("MethodDisallowedByPreflightResponse");
@@ -855,7 +858,7 @@ fn preflight_check(
     if wildcard_ok && names.iter().any(|h| h == "*") {
         if headers
             .iter()
-            .any(|(n, _)| corsica::is_cors_non_wildcard_request_header_name(n))
+            .any(|(n, _)| corsica::header::is_cors_non_wildcard_request_header_name(n))
             && !listed("authorization")
         {
             return Err("HeaderDisallowedByPreflightResponse");

@@ -3,7 +3,7 @@
 //! may not set at all (Fetch "forbidden request-header").
 
 use crate::header::is_forbidden_request_header_name;
-use crate::is_forbidden_method;
+use crate::method::is_forbidden_method;
 use crate::token::trim_tab_or_space;
 
 use super::mime::MimeType;
