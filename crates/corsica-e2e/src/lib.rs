@@ -194,7 +194,7 @@ fn apply(policy: &Policy, req: &StubRequest) -> StubResponse {
         response = response.header(name, value);
     }
     if let Some(vary) = decision.vary() {
-        response = response.header("Vary", vary);
+        response = response.header("Vary", vary.as_str());
     }
     response
 }

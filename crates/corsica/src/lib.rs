@@ -13,7 +13,7 @@
 //! common paths and does bounded work on hostile input.
 //!
 //! ```
-//! use corsica::header::ResponseHeader;
+//! use corsica::header::{RequestHeader, ResponseHeader};
 //! use corsica::{Outcome, Policy, RawRequest};
 //!
 //! let policy = Policy::builder()
@@ -28,7 +28,7 @@
 //! assert_eq!(decision.outcome(), Outcome::ActualAllowed);
 //! assert_eq!(decision.headers().get(ResponseHeader::AccessControlAllowOrigin), Some("https://admin.example.com"));
 //! assert_eq!(decision.headers().get(ResponseHeader::AccessControlAllowCredentials), Some("true"));
-//! assert_eq!(decision.vary(), Some("origin"));
+//! assert_eq!(decision.vary(), Some(RequestHeader::Origin));
 //!
 //! // A look-alike origin is refused.
 //! let evil = RawRequest::new("GET").header("Origin", "https://admin.example.com.evil.net");

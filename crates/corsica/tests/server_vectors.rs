@@ -295,7 +295,7 @@ fn check_server(case: &ServerCase, outcome: Outcome, policy: &Policy) -> Result<
         .map(|(n, v)| (n.as_str().to_owned(), v.to_owned()))
         .collect();
     if let Some(v) = d.vary() {
-        actual.push(("vary".to_owned(), v.to_owned()));
+        actual.push(("vary".to_owned(), v.as_str().to_owned()));
     }
     let mut errors = String::new();
     if d.outcome() != outcome {
@@ -724,7 +724,7 @@ fn serve(policy: &Policy, request: &RawRequest) -> Response {
             .map(|(n, v)| (n.as_str().to_owned(), v.to_owned())),
     );
     if let Some(v) = d.vary() {
-        headers.push(("vary".to_owned(), v.to_owned()));
+        headers.push(("vary".to_owned(), v.as_str().to_owned()));
     }
     Response { status, headers }
 }

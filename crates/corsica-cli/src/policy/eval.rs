@@ -331,7 +331,7 @@ fn wire_headers<'d>(decision: &'d Decision<'_>) -> Vec<[&'d str; 2]> {
         .map(|(name, value)| [name, value])
         .collect();
     if let Some(vary) = decision.vary() {
-        headers.push([corsica::VARY, vary]);
+        headers.push([corsica::header::VARY, vary.as_str()]);
     }
     headers
 }
@@ -375,7 +375,7 @@ fn human(decision: &Decision<'_>, headers: &[[&str; 2]], route: Option<&str>) ->
         } else {
             " ".repeat(9)
         };
-        let note = if *name == corsica::VARY && decision.calls_inner() {
+        let note = if *name == corsica::header::VARY && decision.calls_inner() {
             " (appended to the service's own Vary)".dimmed().to_string()
         } else {
             String::new()

@@ -37,9 +37,7 @@ impl Policy {
             outcome: Outcome::NotCors,
             respond_status: None,
             headers: CorsHeaders::default(),
-            vary: self
-                .varies_by_origin()
-                .then_some(RequestHeader::Origin.as_str()),
+            vary: self.varies_by_origin().then_some(RequestHeader::Origin),
             reason: Reason::NoOrigin,
         };
         let Some(origin) = origin else {

@@ -153,7 +153,7 @@ pub struct Decision<'a> {
     outcome: Outcome,
     respond_status: Option<Status>,
     headers: CorsHeaders<'a>,
-    vary: Option<&'static str>,
+    vary: Option<RequestHeader>,
     reason: Reason<'a>,
 }
 
@@ -184,8 +184,9 @@ impl<'a> Decision<'a> {
         &self.headers
     }
 
-    /// The token to append to the response's `Vary` header, if any (`origin`).
-    pub fn vary(&self) -> Option<&'static str> {
+    /// The request header the response depends on, to append to the response's `Vary` header
+    /// (by its lower-case name), if any: `Origin`.
+    pub fn vary(&self) -> Option<RequestHeader> {
         self.vary
     }
 
