@@ -53,10 +53,10 @@ impl<H: Headers> Installed<H> {
         let mut values: [Option<H::Value>; ResponseHeader::ALL.len()] = Default::default();
         for (name, source) in decision.headers().sources() {
             let shared = match source {
-                ValueSource::Rendered { index, .. } => self.rendered.get(*index).cloned().flatten(),
+                ValueSource::Rendered { index, .. } => self.rendered.get(index).cloned().flatten(),
                 ValueSource::Origin(_) => first::<H>(request, RequestHeader::Origin),
-                ValueSource::Echo { from, .. } => first::<H>(request, *from),
-                ValueSource::Owned(_) => None,
+                ValueSource::Echo { from, .. } => first::<H>(request, from),
+                ValueSource::Built(_) => None,
             };
             values[name.index()] = shared.or_else(|| copy::<H>(source.as_str()));
         }

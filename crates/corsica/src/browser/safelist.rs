@@ -100,7 +100,7 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
 
 /// Whether (`name`, `value`) is a forbidden request-header (Fetch): one `fetch()` silently
 /// drops. That is a forbidden request-header name (see
-/// [`is_forbidden_request_header_name`](crate::is_forbidden_request_header_name)), or one of
+/// [`is_forbidden_request_header_name`](crate::header::is_forbidden_request_header_name)), or one of
 /// `X-HTTP-Method`, `X-HTTP-Method-Override`, `X-Method-Override` whose value lists a forbidden
 /// method.
 ///

@@ -1,11 +1,11 @@
 //! How the server answers a request: [`Policy::decide`] (Fetch §3.2 "CORS protocol").
 
-use super::{CorsHeaders, Decision, Outcome, Reason, ValueSource};
+use super::{CorsHeaders, Decision, Entry, Outcome, Reason};
 use crate::header::{RequestHeader, ResponseHeader, is_cors_non_wildcard_request_header_name};
 use crate::list;
 use crate::method::is_cors_safelisted_method;
 use crate::origin::{OriginRef, default_port};
-use crate::policy::{Policy, RenderedValue};
+use crate::policy::{ANY_INDEX, Policy, RenderedValue, TRUE_INDEX};
 use crate::request::{RequestHead, RequestKind, classify_parts};
 use crate::status::Status;
 use crate::token::is_token;
@@ -44,7 +44,7 @@ impl Policy {
             // Fetch §3.2.6 (CORS protocol and HTTP caches): a static `*` goes on every
             // response, so a cached non-CORS response still serves later CORS requests.
             if !self.varies_by_origin() {
-                self.allow_actual(&mut d, self.rendered(RenderedValue::ANY));
+                self.allow_actual(&mut d, Entry::rendered(ANY_INDEX, "*"));
             }
             return d;
         };
@@ -60,27 +60,19 @@ impl Policy {
         d
     }
 
-    /// A value rendered when the policy was compiled.
-    fn rendered(&self, value: RenderedValue) -> ValueSource<'_> {
-        ValueSource::Rendered {
-            index: value.index(),
-            value: &self.rendered_values[value.index()],
-        }
-    }
-
     /// `Ok(the Access-Control-Allow-Origin value: the origin echoed, or "*")` for an allowed
     /// origin, `Err(reason)` otherwise.
     fn check_origin<'a>(
         &'a self,
         origin: Result<&'a [u8], &'a [u8]>,
-    ) -> Result<(ValueSource<'a>, Reason<'a>), Reason<'a>> {
+    ) -> Result<(Entry<'a>, Reason<'a>), Reason<'a>> {
         if !self.varies_by_origin() {
-            return Ok((self.rendered(RenderedValue::ANY), Reason::AnyOrigin));
+            return Ok((Entry::rendered(ANY_INDEX, "*"), Reason::AnyOrigin));
         }
         let raw = origin.map_err(Reason::InvalidOrigin)?;
         if raw == b"null" {
             return if self.null_origin {
-                Ok((ValueSource::Origin("null"), Reason::OriginAllowed("null")))
+                Ok((Entry::origin("null"), Reason::OriginAllowed("null")))
             } else {
                 Err(Reason::NullOriginNotAllowed)
             };
@@ -90,7 +82,7 @@ impl Policy {
         if self.any_origin || self.origins.matches_origin(&parsed) {
             Ok((
                 // A canonical origin: `text` is the request's `Origin`, byte for byte.
-                ValueSource::Origin(text),
+                Entry::origin(text),
                 if self.any_origin {
                     Reason::AnyOrigin
                 } else {
@@ -102,32 +94,30 @@ impl Policy {
         }
     }
 
-    fn allow_origin<'a>(&'a self, d: &mut Decision<'a>, value: ValueSource<'a>) {
+    fn allow_origin<'a>(&'a self, d: &mut Decision<'a>, value: Entry<'a>) {
         d.headers
             .set(ResponseHeader::AccessControlAllowOrigin, value);
         if self.credentials {
             d.headers.set(
                 ResponseHeader::AccessControlAllowCredentials,
-                self.rendered(RenderedValue::TRUE),
+                Entry::rendered(TRUE_INDEX, "true"),
             );
         }
     }
 
     /// The headers of an allowed actual response (and, for a static `*`, of every response).
-    fn allow_actual<'a>(&'a self, d: &mut Decision<'a>, origin: ValueSource<'a>) {
+    fn allow_actual<'a>(&'a self, d: &mut Decision<'a>, origin: Entry<'a>) {
         self.allow_origin(d, origin);
-        if let Some(expose) = self.expose_headers_value {
-            d.headers.set(
-                ResponseHeader::AccessControlExposeHeaders,
-                self.rendered(expose),
-            );
+        if let Some(expose) = &self.expose_headers_value {
+            d.headers
+                .set(ResponseHeader::AccessControlExposeHeaders, rendered(expose));
         }
     }
 
     fn decide_actual<'a, R: RequestHead>(
         &'a self,
         request: &'a R,
-        origin: Result<(ValueSource<'a>, Reason<'a>), Reason<'a>>,
+        origin: Result<(Entry<'a>, Reason<'a>), Reason<'a>>,
         d: &mut Decision<'a>,
     ) {
         match origin {
@@ -152,7 +142,7 @@ impl Policy {
     fn decide_preflight<'a, R: RequestHead>(
         &'a self,
         request: &'a R,
-        origin: Result<(ValueSource<'a>, Reason<'a>), Reason<'a>>,
+        origin: Result<(Entry<'a>, Reason<'a>), Reason<'a>>,
         request_method: Option<Result<&'a [u8], &'a [u8]>>,
         d: &mut Decision<'a>,
     ) {
@@ -204,18 +194,13 @@ impl Policy {
 
         // Allowed, or debug: send what passes so the browser names exactly what is missing.
         self.allow_origin(d, origin_value);
-        if let Some(value) = self.allow_methods_value {
-            d.headers.set(
-                ResponseHeader::AccessControlAllowMethods,
-                self.rendered(value),
-            );
+        if let Some(value) = &self.allow_methods_value {
+            d.headers
+                .set(ResponseHeader::AccessControlAllowMethods, rendered(value));
         } else if let Ok(Some(m)) = method {
             d.headers.set(
                 ResponseHeader::AccessControlAllowMethods,
-                ValueSource::Echo {
-                    from: RequestHeader::AccessControlRequestMethod,
-                    value: m,
-                },
+                Entry::echo(RequestHeader::AccessControlRequestMethod, m),
             );
         }
         match headers {
@@ -224,40 +209,40 @@ impl Policy {
             Err(_) if self.request_headers.any => {
                 let passed = self.passed_request_headers(request);
                 if !passed.is_empty() {
-                    d.headers.set(
-                        ResponseHeader::AccessControlAllowHeaders,
-                        ValueSource::Owned(passed),
-                    );
+                    d.headers
+                        .set_built(ResponseHeader::AccessControlAllowHeaders, passed);
                 }
             }
             Err(_) => {
-                if let Some(value) = self.allow_headers_value {
-                    d.headers.set(
-                        ResponseHeader::AccessControlAllowHeaders,
-                        self.rendered(value),
-                    );
+                if let Some(value) = &self.allow_headers_value {
+                    d.headers
+                        .set(ResponseHeader::AccessControlAllowHeaders, rendered(value));
                 }
             }
             Ok(echo) => {
-                if let Some(value) = self.allow_headers_value {
-                    d.headers.set(
-                        ResponseHeader::AccessControlAllowHeaders,
-                        self.rendered(value),
-                    );
-                } else if let Some(echo) = echo {
+                if let Some(value) = &self.allow_headers_value {
                     d.headers
-                        .set(ResponseHeader::AccessControlAllowHeaders, echo);
+                        .set(ResponseHeader::AccessControlAllowHeaders, rendered(value));
+                } else if let Some(echo) = echo {
+                    let name = ResponseHeader::AccessControlAllowHeaders;
+                    match echo {
+                        RequestedHeaders::Line(line) => d.headers.set(
+                            name,
+                            Entry::echo(RequestHeader::AccessControlRequestHeaders, line),
+                        ),
+                        RequestedHeaders::Joined(joined) => d.headers.set_built(name, joined),
+                    }
                 }
             }
         }
-        if let Some(max_age) = self.max_age_value {
+        if let Some(max_age) = &self.max_age_value {
             d.headers
-                .set(ResponseHeader::AccessControlMaxAge, self.rendered(max_age));
+                .set(ResponseHeader::AccessControlMaxAge, rendered(max_age));
         }
         if pna_requested && self.private_network {
             d.headers.set(
                 ResponseHeader::AccessControlAllowPrivateNetwork,
-                self.rendered(RenderedValue::TRUE),
+                Entry::rendered(TRUE_INDEX, "true"),
             );
         }
     }
@@ -321,7 +306,7 @@ impl Policy {
     fn check_request_headers<'a, R: RequestHead>(
         &'a self,
         request: &'a R,
-    ) -> Result<Option<ValueSource<'a>>, Reason<'a>> {
+    ) -> Result<Option<RequestedHeaders<'a>>, Reason<'a>> {
         let total = request_headers_len(request);
         if total > Policy::MAX_REQUEST_HEADERS_LEN {
             return Err(Reason::RequestHeadersTooLong(total));
@@ -345,15 +330,24 @@ impl Policy {
             values
                 .next()
                 .and_then(|v| std::str::from_utf8(v).ok())
-                .map(|value| ValueSource::Echo {
-                    from: RequestHeader::AccessControlRequestHeaders,
-                    value,
-                })
+                .map(RequestedHeaders::Line)
         } else {
             let joined: Vec<&str> = values.filter_map(|v| std::str::from_utf8(v).ok()).collect();
-            Some(ValueSource::Owned(joined.join(",")))
+            Some(RequestedHeaders::Joined(joined.join(",")))
         })
     }
+}
+
+/// A value rendered when the policy was compiled.
+fn rendered(value: &RenderedValue) -> Entry<'_> {
+    Entry::rendered(value.index, &value.text)
+}
+
+/// The requested header names to echo: the single `Access-Control-Request-Headers` line, or
+/// several joined.
+enum RequestedHeaders<'a> {
+    Line(&'a str),
+    Joined(String),
 }
 
 /// The length of all `Access-Control-Request-Headers` lines together.

@@ -13,7 +13,7 @@ use crate::status::Status;
 
 /// Where the value of a response header comes from, so that an adapter can reuse a value it
 /// already holds instead of copying text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ValueSource<'a> {
     /// A value rendered when the policy was compiled: `value` is
     /// [`Policy::rendered_values`]`()[index]` (of the policy given to the adapter, or of any of
@@ -33,19 +33,59 @@ pub enum ValueSource<'a> {
         /// The text.
         value: &'a str,
     },
-    /// Text built for this request: several `Access-Control-Request-Headers` lines joined, or
-    /// the list of requested headers that passed (debug).
-    Owned(String),
+    /// Text the engine built for this request: several `Access-Control-Request-Headers` lines
+    /// joined, or the list of requested headers that passed (debug).
+    Built(&'a str),
 }
 
-impl ValueSource<'_> {
+impl<'a> ValueSource<'a> {
     /// The value as text.
-    pub fn as_str(&self) -> &str {
+    pub fn as_str(self) -> &'a str {
         match self {
             ValueSource::Rendered { value, .. }
             | ValueSource::Origin(value)
-            | ValueSource::Echo { value, .. } => value,
-            ValueSource::Owned(value) => value,
+            | ValueSource::Echo { value, .. }
+            | ValueSource::Built(value) => value,
+        }
+    }
+}
+
+/// One header of a decision: its text (but for [`Source::Built`]) and where it comes from.
+/// Small and without drop glue: deciding moves decisions around.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Entry<'a> {
+    text: &'a str,
+    source: Source,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Source {
+    Rendered(u16),
+    Origin,
+    Echo(RequestHeader),
+    /// The text is [`CorsHeaders::built`].
+    Built,
+}
+
+impl<'a> Entry<'a> {
+    pub(crate) fn rendered(index: u16, text: &'a str) -> Self {
+        Entry {
+            text,
+            source: Source::Rendered(index),
+        }
+    }
+
+    pub(crate) fn origin(text: &'a str) -> Self {
+        Entry {
+            text,
+            source: Source::Origin,
+        }
+    }
+
+    pub(crate) fn echo(from: RequestHeader, text: &'a str) -> Self {
+        Entry {
+            text,
+            source: Source::Echo(from),
         }
     }
 }
@@ -56,16 +96,44 @@ impl ValueSource<'_> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CorsHeaders<'a> {
     /// Indexed by [`ResponseHeader::index`].
-    entries: [Option<ValueSource<'a>>; ResponseHeader::ALL.len()],
-    len: usize,
+    entries: [Option<Entry<'a>>; ResponseHeader::ALL.len()],
+    /// The text of the one header the engine may build per request.
+    built: String,
+    len: u8,
 }
 
 impl<'a> CorsHeaders<'a> {
-    fn set(&mut self, name: ResponseHeader, value: ValueSource<'a>) {
+    fn set(&mut self, name: ResponseHeader, entry: Entry<'a>) {
         let slot = &mut self.entries[name.index()];
         debug_assert!(slot.is_none(), "{name} set twice");
-        *slot = Some(value);
+        *slot = Some(entry);
         self.len += 1;
+    }
+
+    fn set_built(&mut self, name: ResponseHeader, text: String) {
+        self.built = text;
+        self.set(
+            name,
+            Entry {
+                text: "",
+                source: Source::Built,
+            },
+        );
+    }
+
+    fn source_of(&self, entry: Entry<'a>) -> ValueSource<'_> {
+        match entry.source {
+            Source::Rendered(index) => ValueSource::Rendered {
+                index: index.into(),
+                value: entry.text,
+            },
+            Source::Origin => ValueSource::Origin(entry.text),
+            Source::Echo(from) => ValueSource::Echo {
+                from,
+                value: entry.text,
+            },
+            Source::Built => ValueSource::Built(&self.built),
+        }
     }
 
     /// The headers as (name, value text) pairs, in the order of [`ResponseHeader::ALL`].
@@ -84,11 +152,11 @@ impl<'a> CorsHeaders<'a> {
 
     /// The headers as (name, where the value comes from) pairs, in the order of
     /// [`ResponseHeader::ALL`].
-    pub fn sources(&self) -> impl Iterator<Item = (ResponseHeader, &ValueSource<'a>)> {
+    pub fn sources(&self) -> impl Iterator<Item = (ResponseHeader, ValueSource<'_>)> {
         ResponseHeader::ALL
             .into_iter()
             .zip(&self.entries)
-            .filter_map(|(name, v)| Some((name, v.as_ref()?)))
+            .filter_map(|(name, e)| Some((name, self.source_of((*e)?))))
     }
 
     /// The value of `name`, if set.
@@ -106,13 +174,13 @@ impl<'a> CorsHeaders<'a> {
     }
 
     /// Where the value of `name` comes from, if set.
-    pub fn source(&self, name: ResponseHeader) -> Option<&ValueSource<'a>> {
-        self.entries[name.index()].as_ref()
+    pub fn source(&self, name: ResponseHeader) -> Option<ValueSource<'_>> {
+        Some(self.source_of(self.entries[name.index()]?))
     }
 
     /// How many headers there are.
     pub fn len(&self) -> usize {
-        self.len
+        self.len.into()
     }
 
     /// Whether there are none.

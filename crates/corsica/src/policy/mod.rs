@@ -51,21 +51,18 @@ pub struct Policy {
     warnings: Vec<ConfigWarning>,
 }
 
-/// A header value rendered when the policy is compiled: its position in
+/// A header value rendered when the policy is compiled: its text, and its position in
 /// [`Policy::rendered_values`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct RenderedValue(usize);
-
-impl RenderedValue {
-    /// `*`.
-    pub(crate) const ANY: RenderedValue = RenderedValue(0);
-    /// `true`.
-    pub(crate) const TRUE: RenderedValue = RenderedValue(1);
-
-    pub(crate) fn index(self) -> usize {
-        self.0
-    }
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RenderedValue {
+    pub(crate) index: u16,
+    pub(crate) text: Box<str>,
 }
+
+/// The position of `*` in [`Policy::rendered_values`].
+pub(crate) const ANY_INDEX: u16 = 0;
+/// The position of `true` in [`Policy::rendered_values`].
+pub(crate) const TRUE_INDEX: u16 = 1;
 
 /// Collects the rendered values of a policy and its routes, each once.
 struct Renderer {
@@ -74,19 +71,24 @@ struct Renderer {
 
 impl Renderer {
     fn new() -> Self {
-        // In the order of `RenderedValue`'s constants.
+        // At `ANY_INDEX` and `TRUE_INDEX`.
         Renderer {
             values: vec!["*".into(), "true".into()],
         }
     }
 
     fn render(&mut self, text: String) -> RenderedValue {
-        match self.values.iter().position(|v| **v == *text) {
-            Some(i) => RenderedValue(i),
+        let index = match self.values.iter().position(|v| **v == *text) {
+            Some(i) => i,
             None => {
-                self.values.push(text.into());
-                RenderedValue(self.values.len() - 1)
+                self.values.push(text.as_str().into());
+                self.values.len() - 1
             }
+        };
+        RenderedValue {
+            // At most four values per route.
+            index: u16::try_from(index).unwrap_or(u16::MAX),
+            text: text.into(),
         }
     }
 }
