@@ -9,7 +9,7 @@
 /// `$marker::status_code(corsica::Status)` giving the framework's status code, and a test that
 /// its header names are the engine's.
 ///
-/// ```ignore
+/// ```text
 /// corsica_adapter::http_headers!(Http1, http);
 /// corsica_adapter::http_headers!(Actix, actix_web::http);
 /// ```

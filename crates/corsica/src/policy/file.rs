@@ -39,6 +39,7 @@ impl PolicyFormat {
 
 /// A policy file that does not parse: bad syntax, an unknown key, a value of the wrong type.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PolicyFileError {
     /// The syntax it was read as.
     pub format: PolicyFormat,
