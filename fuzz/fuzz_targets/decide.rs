@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use corsica::header::{RequestHeader, ResponseHeader};
 use corsica::{Dangerous, Outcome, Policy, RawRequest};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,11 +49,11 @@ fuzz_target!(|data: &[u8]| {
     for policy in POLICIES.iter() {
         let d = policy.decide(&request);
         let _ = d.reason().to_string();
-        let acao = d.headers().get("access-control-allow-origin");
-        let acac = d.headers().get("access-control-allow-credentials");
+        let acao = d.headers().get(ResponseHeader::AccessControlAllowOrigin);
+        let acac = d.headers().get(ResponseHeader::AccessControlAllowCredentials);
         assert!(!(acao == Some("*") && acac == Some("true")), "* with credentials");
         if matches!(d.outcome(), Outcome::ActualAllowed | Outcome::ActualDenied | Outcome::NotCors) && policy.varies_by_origin() {
-            assert_eq!(d.vary(), Some("origin"));
+            assert_eq!(d.vary(), Some(RequestHeader::Origin));
         }
     }
 });

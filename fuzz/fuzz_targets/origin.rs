@@ -2,7 +2,8 @@
 //! compiled matcher agrees with the reference matcher.
 #![no_main]
 
-use corsica::{Origin, OriginMatcher, OriginPattern, OriginRef};
+use corsica::Origin;
+use corsica::origin::{OriginMatcher, OriginPattern, OriginRef};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -112,9 +112,9 @@
 //! [`Outcome::as_str`]: corsica::Outcome::as_str
 #![forbid(unsafe_code)]
 
-mod apply;
 mod head;
 mod middleware;
 
 pub use corsica::{ConfigError, ConfigErrors, Policy, PolicyConfig};
-pub use middleware::{Cors, CorsFuture, CorsMiddleware, PolicyHandle};
+pub use corsica_adapter::PolicyHandle;
+pub use middleware::{Cors, CorsFuture, CorsMiddleware};

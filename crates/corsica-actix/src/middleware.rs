@@ -1,4 +1,4 @@
-//! [`Cors`] (the `Transform`), [`CorsMiddleware`] and [`PolicyHandle`].
+//! [`Cors`] (the `Transform`) and [`CorsMiddleware`].
 
 use std::fmt;
 use std::future::{Future, Ready, ready};
@@ -8,17 +8,13 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::StatusCode;
 use actix_web::http::header::ORIGIN;
 use actix_web::{Error, HttpResponse};
-use arc_swap::ArcSwap;
 use corsica::{ConfigErrors, Policy, PolicyConfig};
+use corsica_adapter::{Apply, PolicyCell, PolicyHandle, log};
 use pin_project_lite::pin_project;
 
-use crate::apply::{Active, Apply, log};
-use crate::head::Head;
-
-type Shared = Arc<ArcSwap<Active>>;
+use crate::head::{Actix, head};
 
 /// The CORS middleware factory: pass it to `App::wrap`, `Scope::wrap` or `Resource::wrap`. See
 /// the [crate docs](crate).
@@ -39,7 +35,7 @@ type Shared = Arc<ArcSwap<Active>>;
 #[derive(Clone)]
 #[must_use]
 pub struct Cors {
-    shared: Shared,
+    cell: PolicyCell<Actix>,
 }
 
 impl Cors {
@@ -55,7 +51,7 @@ impl Cors {
     /// ```
     pub fn new(policy: impl Into<Arc<Policy>>) -> Self {
         Cors {
-            shared: Arc::new(ArcSwap::from_pointee(Active::new(policy.into()))),
+            cell: PolicyCell::new(policy),
         }
     }
 
@@ -63,23 +59,11 @@ impl Cors {
     ///
     /// # Errors
     ///
-    /// Every problem in `config` at once, each naming the key, the value and the fix. This never
-    /// panics: report the errors and refuse to start.
-    ///
-    /// ```
-    /// use corsica_actix::{Cors, PolicyConfig};
-    ///
-    /// let config = PolicyConfig {
-    ///     origins: vec!["https://app.example.com/".into(), "*".into()],
-    ///     credentials: true,
-    ///     ..PolicyConfig::default()
-    /// };
-    /// let errors = Cors::from_config(&config).unwrap_err();
-    /// assert_eq!(errors.len(), 2); // the trailing slash, and "*" with credentials
-    /// eprintln!("{errors}");
-    /// ```
+    /// Every problem in `config` at once (see [`PolicyCell::from_config`]).
     pub fn from_config(config: &PolicyConfig) -> Result<Self, ConfigErrors> {
-        Ok(Cors::new(config.compile()?))
+        Ok(Cors {
+            cell: PolicyCell::from_config(config)?,
+        })
     }
 
     /// A handle that replaces the policy of this middleware (and of its clones, in every worker)
@@ -95,9 +79,7 @@ impl Cors {
     /// assert_eq!(cors.policy().to_config().origins, ["https://b.example"]);
     /// ```
     pub fn handle(&self) -> PolicyHandle {
-        PolicyHandle {
-            shared: Arc::clone(&self.shared),
-        }
+        self.cell.handle()
     }
 
     /// The policy in force.
@@ -109,14 +91,14 @@ impl Cors {
     /// assert!(cors.policy().varies_by_origin());
     /// ```
     pub fn policy(&self) -> Arc<Policy> {
-        Arc::clone(&self.shared.load().policy)
+        self.cell.policy()
     }
 }
 
 impl fmt::Debug for Cors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cors")
-            .field("policy", &self.shared.load().policy)
+            .field("policy", &self.cell.policy())
             .finish()
     }
 }
@@ -135,80 +117,8 @@ where
     fn new_transform(&self, service: S) -> Self::Future {
         ready(Ok(CorsMiddleware {
             service,
-            shared: Arc::clone(&self.shared),
+            cell: self.cell.clone(),
         }))
-    }
-}
-
-/// Replaces the policy of a [`Cors`] middleware at run time, in every worker, for example when
-/// a policy file changes.
-///
-/// Requests already being decided finish with the policy they started with; the next ones use
-/// the new policy. Reading the policy on the request path takes no lock.
-///
-/// ```
-/// use corsica_actix::{Cors, Policy, PolicyConfig};
-///
-/// let cors = Cors::new(Policy::builder().origins(["https://old.example"]).build().unwrap());
-/// let handle = cors.handle();
-///
-/// let new = PolicyConfig { origins: vec!["https://new.example".into()], ..PolicyConfig::default() };
-/// handle.set_config(&new).unwrap();
-/// assert_eq!(cors.policy().to_config().origins, ["https://new.example"]);
-///
-/// // An invalid configuration is refused, with every error, and the policy in force stays.
-/// let bad = PolicyConfig { origins: vec!["https://new.example/path".into()], ..PolicyConfig::default() };
-/// assert!(handle.set_config(&bad).is_err());
-/// assert_eq!(handle.get().to_config().origins, ["https://new.example"]);
-/// ```
-#[derive(Clone)]
-pub struct PolicyHandle {
-    shared: Shared,
-}
-
-impl PolicyHandle {
-    /// Puts `policy` in force (a [`Policy`], or an `Arc<Policy>`).
-    ///
-    /// ```
-    /// use corsica_actix::{Cors, Policy};
-    ///
-    /// let cors = Cors::new(Policy::builder().origins(["https://a.example"]).build().unwrap());
-    /// cors.handle().set(Policy::builder().origins(["https://b.example"]).build().unwrap());
-    /// assert_eq!(cors.policy().to_config().origins, ["https://b.example"]);
-    /// ```
-    pub fn set(&self, policy: impl Into<Arc<Policy>>) {
-        self.shared.store(Arc::new(Active::new(policy.into())));
-    }
-
-    /// Compiles `config` and puts it in force.
-    ///
-    /// # Errors
-    ///
-    /// Every problem in `config`; the policy in force is then kept.
-    pub fn set_config(&self, config: &PolicyConfig) -> Result<(), ConfigErrors> {
-        self.set(config.compile()?);
-        Ok(())
-    }
-
-    /// The policy in force.
-    ///
-    /// ```
-    /// use corsica_actix::{Cors, Policy};
-    ///
-    /// let policy = Policy::builder().origins(["https://a.example"]).build().unwrap();
-    /// let handle = Cors::new(policy.clone()).handle();
-    /// assert_eq!(*handle.get(), policy);
-    /// ```
-    pub fn get(&self) -> Arc<Policy> {
-        Arc::clone(&self.shared.load().policy)
-    }
-}
-
-impl fmt::Debug for PolicyHandle {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PolicyHandle")
-            .field("policy", &self.shared.load().policy)
-            .finish()
     }
 }
 
@@ -216,13 +126,13 @@ impl fmt::Debug for PolicyHandle {
 /// `Transform::new_transform`) when it builds the app; you do not construct it yourself.
 pub struct CorsMiddleware<S> {
     service: S,
-    shared: Shared,
+    cell: PolicyCell<Actix>,
 }
 
 impl<S> fmt::Debug for CorsMiddleware<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CorsMiddleware")
-            .field("policy", &self.shared.load().policy)
+            .field("policy", &self.cell.policy())
             .finish_non_exhaustive()
     }
 }
@@ -240,22 +150,18 @@ where
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
         let (answer, apply) = {
-            let active = self.shared.load();
-            let policy = active.policy.for_path(request.path());
-            let head = Head::new(request.head(), request.app_config().secure());
+            let installed = self.cell.load();
+            let policy = installed.policy().for_path(request.path());
+            let head = head(request.head(), request.app_config().secure());
             let decision = policy.decide(&head);
             let headers = &request.head().headers;
-            let origin = headers.get(ORIGIN);
-            log(&decision, origin);
-            let apply = active.prepare(&decision, headers, origin);
+            log(&decision, headers.get(ORIGIN).map(|v| v.as_bytes()));
+            let apply = installed.prepare(&decision, headers);
             (decision.respond_status(), apply)
         };
         let kind = match answer {
             Some(status) => {
-                // The engine only answers with 2xx or 403.
-                let mut response = HttpResponse::new(
-                    StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
-                );
+                let mut response = HttpResponse::new(Actix::status_code(status));
                 apply.apply_to(response.headers_mut());
                 Kind::Answer {
                     response: Some(request.into_response(response).map_into_right_body()),
@@ -285,7 +191,7 @@ pin_project! {
         Inner {
             #[pin]
             future: F,
-            apply: Apply,
+            apply: Apply<Actix>,
         },
         Answer {
             response: Option<ServiceResponse<EitherBody<B>>>,

@@ -61,12 +61,16 @@ pub struct Expect {
 /// Whether [`Expect::headers`] and [`Expect::absent`] may name `name`: a CORS response header
 /// the engine writes, or `vary`, lower-case.
 pub fn is_response_name(name: &str) -> bool {
-    name == "vary" || corsica::CORS_RESPONSE_HEADERS.contains(&name)
+    name == corsica::header::VARY
+        || corsica::header::ResponseHeader::ALL
+            .iter()
+            .any(|h| h.as_str() == name)
 }
 
 fn outcome<'de, D: Deserializer<'de>>(d: D) -> Result<Outcome, D::Error> {
     let word = String::deserialize(d)?;
-    Outcome::from_word(&word).ok_or_else(|| D::Error::custom(format!("unknown outcome {word:?}")))
+    word.parse()
+        .map_err(|_| D::Error::custom(format!("unknown outcome {word:?}")))
 }
 
 impl Vector for Case {

@@ -65,14 +65,14 @@ fn apply(policy: &Policy, req: &StubRequest) -> StubResponse {
     );
     let decision = policy.decide(&head);
     let mut response = match decision.respond_status() {
-        Some(status) => StubResponse::new(status),
+        Some(status) => StubResponse::new(status.as_u16()),
         None => upstream_response(),
     };
     for (name, value) in decision.headers().iter() {
-        response = response.header(name, value);
+        response = response.header(name.as_str(), value);
     }
     if let Some(vary) = decision.vary() {
-        response = response.header("Vary", vary);
+        response = response.header("Vary", vary.as_str());
     }
     response
 }

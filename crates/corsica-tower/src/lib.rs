@@ -124,11 +124,11 @@
 //! [`Outcome::as_str`]: corsica::Outcome::as_str
 #![forbid(unsafe_code)]
 
-mod apply;
 mod head;
 mod layer;
 mod service;
 
 pub use corsica::{ConfigError, ConfigErrors, Policy, PolicyConfig};
-pub use layer::{CorsLayer, PolicyHandle};
+pub use corsica_adapter::PolicyHandle;
+pub use layer::CorsLayer;
 pub use service::{Cors, ResponseFuture};

@@ -3,16 +3,14 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
+use corsica_adapter::{Apply, PolicyCell, PolicyHandle, log};
 use http::{Request, Response, StatusCode, header::ORIGIN};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use crate::apply::{Apply, log};
-use crate::head::Head;
-use crate::layer::{PolicyHandle, Shared};
+use crate::head::{Http1, head};
 
 /// A service wrapped by a [`CorsLayer`](crate::CorsLayer): see the [crate docs](crate).
 ///
@@ -29,12 +27,12 @@ use crate::layer::{PolicyHandle, Shared};
 #[derive(Clone)]
 pub struct Cors<S> {
     inner: S,
-    shared: Shared,
+    cell: PolicyCell<Http1>,
 }
 
 impl<S> Cors<S> {
-    pub(crate) fn from_shared(inner: S, shared: Shared) -> Self {
-        Cors { inner, shared }
+    pub(crate) fn from_cell(inner: S, cell: PolicyCell<Http1>) -> Self {
+        Cors { inner, cell }
     }
 
     /// A handle that replaces the policy of this service (and of the layer that made it, and of
@@ -49,7 +47,7 @@ impl<S> Cors<S> {
     /// assert_eq!(service.handle().get().to_config().origins, ["https://b.example"]);
     /// ```
     pub fn handle(&self) -> PolicyHandle {
-        PolicyHandle::from_shared(Arc::clone(&self.shared))
+        self.cell.handle()
     }
 
     /// The inner service.
@@ -82,7 +80,7 @@ impl<S: fmt::Debug> fmt::Debug for Cors<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cors")
             .field("inner", &self.inner)
-            .field("policy", &self.shared.load().policy)
+            .field("policy", &self.cell.policy())
             .finish()
     }
 }
@@ -102,19 +100,18 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (answer, apply) = {
-            let active = self.shared.load();
-            let policy = active.policy.for_path(request.uri().path());
-            let head = Head::new(&request);
+            let installed = self.cell.load();
+            let policy = installed.policy().for_path(request.uri().path());
+            let head = head(&request);
             let decision = policy.decide(&head);
-            let origin = request.headers().get(ORIGIN);
+            let origin = request.headers().get(ORIGIN).map(|v| v.as_bytes());
             log(&decision, origin);
-            let apply = active.prepare(&decision, request.headers(), origin);
+            let apply = installed.prepare(&decision, request.headers());
             (decision.respond_status(), apply)
         };
         let kind = match answer {
-            // The engine only answers with 2xx or 403.
             Some(status) => Kind::Answer {
-                status: StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN),
+                status: Http1::status_code(status),
                 apply,
             },
             None => Kind::Inner {
@@ -141,11 +138,11 @@ pin_project! {
         Inner {
             #[pin]
             future: F,
-            apply: Apply,
+            apply: Apply<Http1>,
         },
         Answer {
             status: StatusCode,
-            apply: Apply,
+            apply: Apply<Http1>,
         },
     }
 }

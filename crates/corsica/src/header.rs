@@ -1,52 +1,155 @@
 //! Header names the CORS protocol uses, and the Fetch Standard's classes of header names.
 //!
-//! Names are lower-case `&'static str`s so that adapters can turn them into their framework's
-//! header-name type without checks (`http::HeaderName::from_static`).
+//! The engine names the headers it reads with [`RequestHeader`] and the headers it writes with
+//! [`ResponseHeader`]: closed sets, like the `http` crate's standard headers, so that adapters map
+//! each to their framework's header-name type once and never compare text.
 
-/// `Origin` (Fetch §3.2.1).
-pub const ORIGIN: &str = "origin";
-/// `Vary` (RFC 9110 §12.5.5).
+use std::fmt;
+use std::str::FromStr;
+
+/// `Vary` (RFC 9110 §12.5.5): adapters append [`Decision::vary`](crate::Decision::vary) to it.
 pub const VARY: &str = "vary";
-/// `Host`: compared with `Origin` to recognise same-origin requests.
-pub const HOST: &str = "host";
-/// `Access-Control-Request-Method` (preflight request).
-pub const ACCESS_CONTROL_REQUEST_METHOD: &str = "access-control-request-method";
-/// `Access-Control-Request-Headers` (preflight request).
-pub const ACCESS_CONTROL_REQUEST_HEADERS: &str = "access-control-request-headers";
-/// `Access-Control-Request-Private-Network` (Private Network Access preflight request).
-pub const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: &str = "access-control-request-private-network";
-/// `Access-Control-Allow-Origin`.
-pub const ACCESS_CONTROL_ALLOW_ORIGIN: &str = "access-control-allow-origin";
-/// `Access-Control-Allow-Credentials`.
-pub const ACCESS_CONTROL_ALLOW_CREDENTIALS: &str = "access-control-allow-credentials";
-/// `Access-Control-Allow-Methods` (preflight response).
-pub const ACCESS_CONTROL_ALLOW_METHODS: &str = "access-control-allow-methods";
-/// `Access-Control-Allow-Headers` (preflight response).
-pub const ACCESS_CONTROL_ALLOW_HEADERS: &str = "access-control-allow-headers";
-/// `Access-Control-Max-Age` (preflight response).
-pub const ACCESS_CONTROL_MAX_AGE: &str = "access-control-max-age";
-/// `Access-Control-Expose-Headers` (actual response).
-pub const ACCESS_CONTROL_EXPOSE_HEADERS: &str = "access-control-expose-headers";
-/// `Access-Control-Allow-Private-Network` (Private Network Access preflight response).
-pub const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: &str = "access-control-allow-private-network";
 
-/// The response headers this engine writes. Adapters remove these from the inner service's
-/// response before applying a decision, so that they are replaced, never duplicated.
-pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
-    ACCESS_CONTROL_ALLOW_ORIGIN,
-    ACCESS_CONTROL_ALLOW_CREDENTIALS,
-    ACCESS_CONTROL_ALLOW_METHODS,
-    ACCESS_CONTROL_ALLOW_HEADERS,
-    ACCESS_CONTROL_MAX_AGE,
-    ACCESS_CONTROL_EXPOSE_HEADERS,
-    ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK,
-];
+/// Declares a closed set of header names: the enum, its lower-case names, `ALL`, `Display` and a
+/// case-insensitive `FromStr`.
+macro_rules! header_names {
+    ($(#[$doc:meta])* $ty:ident { $($(#[$vdoc:meta])* $variant:ident => $name:literal,)* }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $ty {
+            $($(#[$vdoc])* $variant,)*
+        }
+
+        impl $ty {
+            /// Every one, in declaration order: `ALL[h.index()] == h`.
+            pub const ALL: [$ty; [$($name),*].len()] = [$($ty::$variant),*];
+
+            /// The lower-case name, as HTTP/2 and the `http` crate write it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)*
+                }
+            }
+
+            /// The position in [`Self::ALL`], for tables indexed by header.
+            pub const fn index(self) -> usize {
+                self as usize
+            }
+        }
+
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $ty {
+            type Err = UnknownHeader;
+
+            /// Parses a name in any case.
+            fn from_str(name: &str) -> Result<Self, UnknownHeader> {
+                $ty::ALL
+                    .into_iter()
+                    .find(|h| h.as_str().eq_ignore_ascii_case(name))
+                    .ok_or(UnknownHeader)
+            }
+        }
+    };
+}
+
+header_names! {
+    /// A request header the engine reads.
+    ///
+    /// ```
+    /// use corsica::header::RequestHeader;
+    ///
+    /// assert_eq!(RequestHeader::AccessControlRequestMethod.as_str(), "access-control-request-method");
+    /// assert_eq!("Origin".parse(), Ok(RequestHeader::Origin));
+    /// ```
+    RequestHeader {
+        /// `Origin` (Fetch §3.2.1).
+        Origin => "origin",
+        /// `Access-Control-Request-Method` (preflight request).
+        AccessControlRequestMethod => "access-control-request-method",
+        /// `Access-Control-Request-Headers` (preflight request).
+        AccessControlRequestHeaders => "access-control-request-headers",
+        /// `Access-Control-Request-Private-Network` (Private Network Access preflight request).
+        AccessControlRequestPrivateNetwork => "access-control-request-private-network",
+        /// `Host`: compared with `Origin` to recognise same-origin requests.
+        Host => "host",
+    }
+}
+
+header_names! {
+    /// A response header the engine writes. Adapters remove all of these from the inner
+    /// service's response before applying a decision, so that they are replaced, never
+    /// duplicated.
+    ///
+    /// ```
+    /// use corsica::header::ResponseHeader;
+    ///
+    /// assert_eq!(ResponseHeader::AccessControlAllowOrigin.to_string(), "access-control-allow-origin");
+    /// assert_eq!("Access-Control-Max-Age".parse(), Ok(ResponseHeader::AccessControlMaxAge));
+    /// assert!("vary".parse::<ResponseHeader>().is_err());
+    /// ```
+    ResponseHeader {
+        /// `Access-Control-Allow-Origin`.
+        AccessControlAllowOrigin => "access-control-allow-origin",
+        /// `Access-Control-Allow-Credentials`.
+        AccessControlAllowCredentials => "access-control-allow-credentials",
+        /// `Access-Control-Allow-Methods` (preflight response).
+        AccessControlAllowMethods => "access-control-allow-methods",
+        /// `Access-Control-Allow-Headers` (preflight response).
+        AccessControlAllowHeaders => "access-control-allow-headers",
+        /// `Access-Control-Max-Age` (preflight response).
+        AccessControlMaxAge => "access-control-max-age",
+        /// `Access-Control-Expose-Headers` (actual response).
+        AccessControlExposeHeaders => "access-control-expose-headers",
+        /// `Access-Control-Allow-Private-Network` (Private Network Access preflight response).
+        AccessControlAllowPrivateNetwork => "access-control-allow-private-network",
+    }
+}
+
+/// A name that is not one of the set parsed ([`RequestHeader`] or [`ResponseHeader`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownHeader;
+
+impl fmt::Display for UnknownHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a header the CORS engine reads or writes")
+    }
+}
+
+impl std::error::Error for UnknownHeader {}
+
+// The names as text, for the browser side, which reads them from any response.
+pub(crate) const ORIGIN: &str = RequestHeader::Origin.as_str();
+pub(crate) const HOST: &str = RequestHeader::Host.as_str();
+pub(crate) const ACCESS_CONTROL_REQUEST_METHOD: &str =
+    RequestHeader::AccessControlRequestMethod.as_str();
+pub(crate) const ACCESS_CONTROL_REQUEST_HEADERS: &str =
+    RequestHeader::AccessControlRequestHeaders.as_str();
+pub(crate) const ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK: &str =
+    RequestHeader::AccessControlRequestPrivateNetwork.as_str();
+pub(crate) const ACCESS_CONTROL_ALLOW_ORIGIN: &str =
+    ResponseHeader::AccessControlAllowOrigin.as_str();
+pub(crate) const ACCESS_CONTROL_ALLOW_CREDENTIALS: &str =
+    ResponseHeader::AccessControlAllowCredentials.as_str();
+pub(crate) const ACCESS_CONTROL_ALLOW_METHODS: &str =
+    ResponseHeader::AccessControlAllowMethods.as_str();
+pub(crate) const ACCESS_CONTROL_ALLOW_HEADERS: &str =
+    ResponseHeader::AccessControlAllowHeaders.as_str();
+pub(crate) const ACCESS_CONTROL_MAX_AGE: &str = ResponseHeader::AccessControlMaxAge.as_str();
+pub(crate) const ACCESS_CONTROL_EXPOSE_HEADERS: &str =
+    ResponseHeader::AccessControlExposeHeaders.as_str();
+pub(crate) const ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK: &str =
+    ResponseHeader::AccessControlAllowPrivateNetwork.as_str();
 
 /// Whether `name` is a syntactically valid header name (an RFC 9110 token).
 ///
 /// ```
-/// assert!(corsica::is_header_name("X-Api-Key"));
-/// assert!(!corsica::is_header_name("x api key"));
+/// assert!(corsica::header::is_header_name("X-Api-Key"));
+/// assert!(!corsica::header::is_header_name("x api key"));
 /// ```
 pub fn is_header_name(name: &str) -> bool {
     crate::token::is_token(name.as_bytes())
@@ -56,9 +159,9 @@ pub fn is_header_name(name: &str) -> bool {
 /// cannot set, so listing it in a policy's `request_headers` can never have an effect.
 ///
 /// ```
-/// assert!(corsica::is_forbidden_request_header_name("Cookie"));
-/// assert!(corsica::is_forbidden_request_header_name("sec-fetch-mode"));
-/// assert!(!corsica::is_forbidden_request_header_name("Authorization"));
+/// assert!(corsica::header::is_forbidden_request_header_name("Cookie"));
+/// assert!(corsica::header::is_forbidden_request_header_name("sec-fetch-mode"));
+/// assert!(!corsica::header::is_forbidden_request_header_name("Authorization"));
 /// ```
 pub fn is_forbidden_request_header_name(name: &str) -> bool {
     const FORBIDDEN: [&str; 22] = [
@@ -156,6 +259,23 @@ mod tests {
         ] {
             assert!(!is_forbidden_request_header_name(n), "{n}");
         }
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for h in RequestHeader::ALL {
+            assert_eq!(h.as_str().to_ascii_uppercase().parse(), Ok(h));
+            assert_eq!(RequestHeader::ALL[h.index()], h);
+        }
+        for h in ResponseHeader::ALL {
+            assert_eq!(h.as_str().parse(), Ok(h));
+            assert_eq!(ResponseHeader::ALL[h.index()], h);
+            assert!(is_cors_protocol_header_name(h.as_str()));
+        }
+        assert_eq!(
+            "access-control-allow".parse::<ResponseHeader>(),
+            Err(UnknownHeader)
+        );
     }
 
     #[test]

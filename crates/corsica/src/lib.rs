@@ -13,6 +13,7 @@
 //! common paths and does bounded work on hostile input.
 //!
 //! ```
+//! use corsica::header::{RequestHeader, ResponseHeader};
 //! use corsica::{Outcome, Policy, RawRequest};
 //!
 //! let policy = Policy::builder()
@@ -25,9 +26,9 @@
 //! let request = RawRequest::new("GET").header("Origin", "https://admin.example.com");
 //! let decision = policy.decide(&request);
 //! assert_eq!(decision.outcome(), Outcome::ActualAllowed);
-//! assert_eq!(decision.headers().get("access-control-allow-origin"), Some("https://admin.example.com"));
-//! assert_eq!(decision.headers().get("access-control-allow-credentials"), Some("true"));
-//! assert_eq!(decision.vary(), Some("origin"));
+//! assert_eq!(decision.headers().get(ResponseHeader::AccessControlAllowOrigin), Some("https://admin.example.com"));
+//! assert_eq!(decision.headers().get(ResponseHeader::AccessControlAllowCredentials), Some("true"));
+//! assert_eq!(decision.vary(), Some(RequestHeader::Origin));
 //!
 //! // A look-alike origin is refused.
 //! let evil = RawRequest::new("GET").header("Origin", "https://admin.example.com.evil.net");
@@ -44,32 +45,30 @@
 
 pub mod browser;
 mod decision;
-mod header;
+pub mod header;
 mod list;
-mod method;
+pub mod method;
 pub mod origin;
 mod policy;
 mod request;
+mod status;
+pub mod text;
 mod token;
 
 pub use browser::{
     BrowserRequest, CorsError, CorsErrorKind, CredentialsMode, Exchange, PreflightCache,
     PreflightResult, ResponseHead, Verdict,
 };
-pub use decision::{
-    CorsHeaders, Decision, Escaped, FORBIDDEN_STATUS, MAX_REQUEST_HEADERS_LEN, Outcome, Reason,
-    vary_lists,
-};
-pub use header::*;
-pub use method::*;
-pub use origin::{Origin, OriginError, OriginMatcher, OriginPattern, OriginRef, PortPattern};
+pub use decision::{CorsHeaders, Decision, Outcome, Reason, UnknownOutcome, ValueSource};
+pub use origin::{Origin, OriginError};
 pub use policy::{
-    ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, DEFAULT_PREFLIGHT_STATUS, Dangerous,
-    MAX_AGE_LIMIT, Policy, PolicyBuilder, PolicyConfig, RouteConfig,
+    ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning, Dangerous, Policy, PolicyBuilder,
+    PolicyConfig, RouteConfig,
 };
 #[cfg(feature = "serde")]
 pub use policy::{PolicyFileError, PolicyFormat};
 pub use request::{RawRequest, RequestHead, RequestKind, classify};
+pub use status::Status;
 
 /// The repository README's examples, compiled and run as doctests.
 #[cfg(doctest)]

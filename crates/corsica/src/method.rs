@@ -9,9 +9,9 @@ use crate::token::is_token;
 /// Browsers never preflight these, and a preflight response never needs to list them.
 ///
 /// ```
-/// assert!(corsica::is_cors_safelisted_method("POST"));
-/// assert!(!corsica::is_cors_safelisted_method("post")); // normalize first
-/// assert!(!corsica::is_cors_safelisted_method("PUT"));
+/// assert!(corsica::method::is_cors_safelisted_method("POST"));
+/// assert!(!corsica::method::is_cors_safelisted_method("post")); // normalize first
+/// assert!(!corsica::method::is_cors_safelisted_method("PUT"));
 /// ```
 pub fn is_cors_safelisted_method(method: &str) -> bool {
     matches!(method, "GET" | "HEAD" | "POST")
@@ -22,8 +22,8 @@ pub fn is_cors_safelisted_method(method: &str) -> bool {
 /// Browsers refuse to send these from script, so allowing them in a policy is a mistake.
 ///
 /// ```
-/// assert!(corsica::is_forbidden_method("trace"));
-/// assert!(!corsica::is_forbidden_method("PATCH"));
+/// assert!(corsica::method::is_forbidden_method("trace"));
+/// assert!(!corsica::method::is_forbidden_method("PATCH"));
 /// ```
 pub fn is_forbidden_method(method: &str) -> bool {
     ["CONNECT", "TRACE", "TRACK"]
@@ -36,8 +36,8 @@ pub fn is_forbidden_method(method: &str) -> bool {
 /// (`patch` stays `patch`).
 ///
 /// ```
-/// assert_eq!(corsica::normalize_method("delete"), "DELETE");
-/// assert_eq!(corsica::normalize_method("patch"), "patch");
+/// assert_eq!(corsica::method::normalize_method("delete"), "DELETE");
+/// assert_eq!(corsica::method::normalize_method("patch"), "patch");
 /// ```
 pub fn normalize_method(method: &str) -> Cow<'_, str> {
     const NORMALIZED: [&str; 6] = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT"];

@@ -1,22 +1,21 @@
 //! The request as the server sees it, and its classification (Fetch §3.2 "CORS protocol").
 
-use crate::header::{ACCESS_CONTROL_REQUEST_METHOD, HOST, ORIGIN};
+use crate::header::RequestHeader;
 
 /// A borrowed view of an HTTP request head: what the engine needs from a framework's request.
 ///
 /// Adapters implement it over their own request type; [`RawRequest`] is a plain owned one.
-/// Header names are passed lower-case; implementations match them case-insensitively.
 pub trait RequestHead {
     /// The method, as received (case preserved).
     fn method(&self) -> &[u8];
 
-    /// The value of every header line named `name`, in order.
-    fn header_values(&self, name: &'static str) -> impl Iterator<Item = &[u8]>;
+    /// The value of every header line named `name` (in any case), in order.
+    fn header_values(&self, name: RequestHeader) -> impl Iterator<Item = &[u8]>;
 
     /// The request's own authority (`Host`, or HTTP/2's `:authority`), used to recognise
     /// same-origin requests. Defaults to the first `Host` header.
     fn authority(&self) -> Option<&[u8]> {
-        self.header_values(HOST).next()
+        self.header_values(RequestHeader::Host).next()
     }
 
     /// The scheme the request arrived over (`http` or `https`), when the server knows it. When
@@ -54,9 +53,12 @@ pub enum RequestKind {
 pub fn classify(request: &impl RequestHead) -> RequestKind {
     classify_parts(
         request.method(),
-        request.header_values(ORIGIN).next().is_some(),
         request
-            .header_values(ACCESS_CONTROL_REQUEST_METHOD)
+            .header_values(RequestHeader::Origin)
+            .next()
+            .is_some(),
+        request
+            .header_values(RequestHeader::AccessControlRequestMethod)
             .next()
             .is_some(),
     )
@@ -126,10 +128,10 @@ impl RequestHead for RawRequest {
         self.method.as_bytes()
     }
 
-    fn header_values(&self, name: &'static str) -> impl Iterator<Item = &[u8]> {
+    fn header_values(&self, name: RequestHeader) -> impl Iterator<Item = &[u8]> {
         self.headers
             .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_str()))
             .map(|(_, v)| v.as_slice())
     }
 

@@ -13,9 +13,11 @@
 //!
 //! Case counts are modest so the suite stays fast; `PROPTEST_CASES` overrides them.
 
+use corsica::header::{RequestHeader, ResponseHeader};
+use corsica::origin::{OriginMatcher, OriginPattern, OriginRef};
 use corsica::{
-    Dangerous, Origin, OriginMatcher, OriginPattern, OriginRef, Outcome, Policy, PolicyConfig,
-    RawRequest, RequestHead, RequestKind, classify,
+    Dangerous, Origin, Outcome, Policy, PolicyConfig, RawRequest, RequestHead, RequestKind,
+    classify,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -549,7 +551,7 @@ fn policy_and_requests() -> impl Strategy<Value = (Policy, Vec<RawRequest>)> {
 }
 
 fn origins_of(r: &RawRequest) -> Vec<&[u8]> {
-    r.header_values("origin").collect()
+    r.header_values(RequestHeader::Origin).collect()
 }
 
 proptest! {
@@ -563,8 +565,8 @@ proptest! {
             policy.to_config().origins.iter().map(|o| OriginPattern::parse(o).unwrap()).collect();
         for r in &requests {
             let d = policy.decide(r);
-            let acao = d.headers().get("access-control-allow-origin");
-            let acac = d.headers().get("access-control-allow-credentials");
+            let acao = d.headers().get(ResponseHeader::AccessControlAllowOrigin);
+            let acac = d.headers().get(ResponseHeader::AccessControlAllowCredentials);
             prop_assert!(!(acao == Some("*") && acac.is_some()), "{:?} with {:?}", d, policy);
             prop_assert!(acac.is_none_or(|v| v == "true"));
             if let Some(value) = acao.filter(|v| *v != "*") {
@@ -608,12 +610,12 @@ proptest! {
             match d.kind() {
                 RequestKind::Preflight => prop_assert_eq!(d.vary(), None),
                 RequestKind::Actual | RequestKind::NotCors => {
-                    prop_assert_eq!(d.vary(), (!static_star).then_some("origin"), "{:?}", d);
+                    prop_assert_eq!(d.vary(), (!static_star).then_some(RequestHeader::Origin), "{:?}", d);
                 }
             }
             if static_star && d.kind() == RequestKind::Actual && origins_of(r).len() == 1 {
                 // The same answer for every origin: that is what makes leaving out Vary safe.
-                prop_assert_eq!(d.headers().get("access-control-allow-origin"), Some("*"));
+                prop_assert_eq!(d.headers().get(ResponseHeader::AccessControlAllowOrigin), Some("*"));
             }
         }
     }
@@ -638,35 +640,35 @@ fn browser_accepts_preflight(
 ) -> Result<(), String> {
     let h = d.headers();
     let origin = std::str::from_utf8(origins_of(r)[0]).unwrap_or("");
-    match h.get("access-control-allow-origin") {
+    match h.get(ResponseHeader::AccessControlAllowOrigin) {
         Some("*") if !include => {}
         Some(o) if o == origin => {}
         other => return Err(format!("Allow-Origin {other:?}")),
     }
-    if include && h.get("access-control-allow-credentials") != Some("true") {
+    if include && h.get(ResponseHeader::AccessControlAllowCredentials) != Some("true") {
         return Err("Allow-Credentials".into());
     }
     if d.respond_status()
-        .is_some_and(|s| !(200..=299).contains(&s))
+        .is_some_and(|s| !(200..=299).contains(&s.as_u16()))
     {
         return Err("status".into());
     }
     let method = r
-        .header_values("access-control-request-method")
+        .header_values(RequestHeader::AccessControlRequestMethod)
         .next()
         .map(|m| String::from_utf8_lossy(m).into_owned())
         .unwrap_or_default();
-    let methods = list(h.get("access-control-allow-methods"));
+    let methods = list(h.get(ResponseHeader::AccessControlAllowMethods));
     let method_ok = methods.contains(&method.as_str())
-        || corsica::is_cors_safelisted_method(&method)
+        || corsica::method::is_cors_safelisted_method(&method)
         || (!include && methods.contains(&"*"));
     if !method_ok {
         return Err(format!("method {method} not in {methods:?}"));
     }
-    let allowed = list(h.get("access-control-allow-headers"));
+    let allowed = list(h.get(ResponseHeader::AccessControlAllowHeaders));
     let listed = |n: &str| allowed.iter().any(|a| a.eq_ignore_ascii_case(n));
     let requested: Vec<String> = r
-        .header_values("access-control-request-headers")
+        .header_values(RequestHeader::AccessControlRequestHeaders)
         .flat_map(|v| {
             list(std::str::from_utf8(v).ok())
                 .into_iter()
@@ -681,9 +683,9 @@ fn browser_accepts_preflight(
         }
     }
     let pna = r
-        .header_values("access-control-request-private-network")
+        .header_values(RequestHeader::AccessControlRequestPrivateNetwork)
         .any(|v| v == b"true");
-    if pna && h.get("access-control-allow-private-network") != Some("true") {
+    if pna && h.get(ResponseHeader::AccessControlAllowPrivateNetwork) != Some("true") {
         return Err("Allow-Private-Network".into());
     }
     Ok(())
@@ -702,9 +704,9 @@ proptest! {
             if d.outcome() != Outcome::PreflightOk {
                 continue;
             }
-            let method = r.header_values("access-control-request-method").next().unwrap_or_default();
+            let method = r.header_values(RequestHeader::AccessControlRequestMethod).next().unwrap_or_default();
             if config.credentials && config.methods.iter().any(|m| m == "*") && config.methods.iter().any(|m| m.as_bytes() == method)
-                && !corsica::is_cors_safelisted_method(std::str::from_utf8(method).unwrap_or(""))
+                && !corsica::method::is_cors_safelisted_method(std::str::from_utf8(method).unwrap_or(""))
             {
                 // Known engine bug, see `credentialed_star_and_listed_method_renders_the_method`.
                 continue;
@@ -754,10 +756,10 @@ impl RequestHead for Bytes {
         &self.method
     }
 
-    fn header_values(&self, name: &'static str) -> impl Iterator<Item = &[u8]> {
+    fn header_values(&self, name: RequestHeader) -> impl Iterator<Item = &[u8]> {
         self.headers
             .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_str()))
             .map(|(_, v)| v.as_slice())
     }
 
@@ -812,12 +814,12 @@ proptest! {
             let _ = d.reason().to_string();
             let _ = format!("{d:?}");
             for (name, value) in d.headers().iter() {
-                prop_assert!(name.starts_with("access-control-"));
+                prop_assert!(name.as_str().starts_with("access-control-"));
                 // Every value can go into an HTTP header: visible ASCII and spaces only.
                 prop_assert!(value.bytes().all(|b| b == b' ' || b.is_ascii_graphic()), "{}: {:?}", name, value);
             }
             let status = d.respond_status();
-            prop_assert!(status.is_none_or(|s| s == 403 || (200..=299).contains(&s)));
+            prop_assert!(status.map(corsica::Status::as_u16).is_none_or(|s| s == 403 || (200..=299).contains(&s)));
             match d.outcome() {
                 Outcome::NotCors => prop_assert_eq!(kind, RequestKind::NotCors),
                 Outcome::ActualAllowed | Outcome::ActualDenied => prop_assert_eq!(kind, RequestKind::Actual),

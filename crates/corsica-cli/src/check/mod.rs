@@ -136,7 +136,7 @@ pub(crate) fn parse_header(arg: &str) -> Result<(String, Vec<u8>), String> {
     if name.is_empty() {
         return Err("no header name before the colon".to_string());
     }
-    if !corsica::is_method_token(name) {
+    if !corsica::method::is_method_token(name) {
         return Err(format!(
             "{} is not a header name (letters, digits and !#$%&'*+-.^_`|~ only, no spaces)",
             shown(name)

@@ -110,7 +110,7 @@ impl EvalArgs {
     /// Checks the arguments and builds the request.
     pub(crate) fn validate(&self) -> Result<Eval, CliError> {
         let input = self.policy.validate()?;
-        if !corsica::is_method_token(&self.method) {
+        if !corsica::method::is_method_token(&self.method) {
             return Err(CliError::new(format!(
                 "-X {}: not a method name (letters, digits and !#$%&'*+-.^_`|~ only); write it as the server receives it, e.g. -X PUT",
                 shown(&self.method)
@@ -236,7 +236,7 @@ fn parse_header(line: &[u8]) -> Result<(String, Vec<u8>), String> {
         ));
     }
     let name = match std::str::from_utf8(name) {
-        Ok(name) if corsica::is_header_name(name) => name,
+        Ok(name) if corsica::header::is_header_name(name) => name,
         _ => {
             return Err(format!(
                 "{} is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)",
@@ -307,7 +307,7 @@ impl Eval {
         if self.json {
             print_json(&EvalJson {
                 outcome: decision.outcome().as_str(),
-                status: decision.respond_status(),
+                status: decision.respond_status().map(corsica::Status::as_u16),
                 headers,
                 reason: decision.reason().to_string(),
             })?;
@@ -328,10 +328,10 @@ fn wire_headers<'d>(decision: &'d Decision<'_>) -> Vec<[&'d str; 2]> {
     let mut headers: Vec<[&str; 2]> = decision
         .headers()
         .iter()
-        .map(|(name, value)| [name, value])
+        .map(|(name, value)| [name.as_str(), value])
         .collect();
     if let Some(vary) = decision.vary() {
-        headers.push([corsica::VARY, vary]);
+        headers.push([corsica::header::VARY, vary.as_str()]);
     }
     headers
 }
@@ -375,7 +375,7 @@ fn human(decision: &Decision<'_>, headers: &[[&str; 2]], route: Option<&str>) ->
         } else {
             " ".repeat(9)
         };
-        let note = if *name == corsica::VARY && decision.calls_inner() {
+        let note = if *name == corsica::header::VARY && decision.calls_inner() {
             " (appended to the service's own Vary)".dimmed().to_string()
         } else {
             String::new()

@@ -674,7 +674,7 @@ fn too_long(len: usize) -> Value {
         "headers": [],
         "reason": format!(
             "Access-Control-Request-Headers is {len} bytes long, more than any browser sends ({})",
-            corsica::MAX_REQUEST_HEADERS_LEN
+            corsica::Policy::MAX_REQUEST_HEADERS_LEN
         ),
     })
 }
@@ -734,7 +734,7 @@ fn a_hostile_request_header_list_as_an_argument() {
         too_long(value_len(&line)),
     );
     // Within the engine's bound, a long list of allowed names is simply allowed.
-    let line = repeated_request_headers(corsica::MAX_REQUEST_HEADERS_LEN - 20);
+    let line = repeated_request_headers(corsica::Policy::MAX_REQUEST_HEADERS_LEN - 20);
     assert_eval(
         POLICY,
         &[&preflight[..], &["-H", &line]].concat(),
@@ -742,7 +742,7 @@ fn a_hostile_request_header_list_as_an_argument() {
         preflight_ok_put(),
     );
     // Split over two header lines, the bound counts both.
-    let half = repeated_request_headers(corsica::MAX_REQUEST_HEADERS_LEN / 2 + 20);
+    let half = repeated_request_headers(corsica::Policy::MAX_REQUEST_HEADERS_LEN / 2 + 20);
     let (_, got) = eval(
         POLICY,
         &[&preflight[..], &["-H", &half, "-H", &half]].concat(),

@@ -323,10 +323,18 @@ mod tests {
             e.console_message("ftp://b.example/x", None, "https://a.example"),
             "Fetch API cannot load ftp://b.example/x. URL scheme \"ftp\" is not supported."
         );
-        assert!(e.console_message_for(Initiator::XmlHttpRequest, "ftp://b.example/x", None, "https://a.example").ends_with(
-            "Cross origin requests are only supported for protocol schemes: chrome, \
+        assert!(
+            e.console_message_for(
+                Initiator::XmlHttpRequest,
+                "ftp://b.example/x",
+                None,
+                "https://a.example"
+            )
+            .ends_with(
+                "Cross origin requests are only supported for protocol schemes: chrome, \
              chrome-experimental-site-token-provider, chrome-extension, \
              chrome-untrusted, data, http, https, isolated-app."
-        ));
+            )
+        );
     }
 }

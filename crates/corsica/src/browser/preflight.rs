@@ -12,8 +12,8 @@ use crate::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
     ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK, ACCESS_CONTROL_MAX_AGE,
 };
-use crate::is_cors_safelisted_method;
 use crate::list;
+use crate::method::is_cors_safelisted_method;
 
 /// Seconds a preflight result is cached when the response has no usable
 /// `Access-Control-Max-Age` (Fetch "HTTP responses" of the CORS protocol; every browser).

@@ -7,8 +7,9 @@ use std::str::FromStr;
 
 use url::Url;
 
+use crate::Origin;
+use crate::method::{is_cors_safelisted_method, is_forbidden_method, normalize_method};
 use crate::token::is_token;
-use crate::{Origin, is_cors_safelisted_method, is_forbidden_method, normalize_method};
 
 use super::address_space::AddressSpace;
 use super::error::UnknownName;

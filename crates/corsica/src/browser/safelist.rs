@@ -3,7 +3,7 @@
 //! may not set at all (Fetch "forbidden request-header").
 
 use crate::header::is_forbidden_request_header_name;
-use crate::is_forbidden_method;
+use crate::method::is_forbidden_method;
 use crate::token::trim_tab_or_space;
 
 use super::mime::MimeType;
@@ -92,7 +92,7 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
 
 /// Whether (`name`, `value`) is a forbidden request-header (Fetch): one `fetch()` silently
 /// drops. That is a forbidden request-header name (see
-/// [`is_forbidden_request_header_name`](crate::is_forbidden_request_header_name)), or one of
+/// [`is_forbidden_request_header_name`](crate::header::is_forbidden_request_header_name)), or one of
 /// `X-HTTP-Method`, `X-HTTP-Method-Override`, `X-Method-Override` whose value lists a forbidden
 /// method.
 ///

@@ -37,7 +37,7 @@ type Fast = BuildHasherDefault<FxHasher>;
 /// expressions, no linear scan.
 ///
 /// ```
-/// use corsica::{OriginMatcher, OriginPattern};
+/// use corsica::origin::{OriginMatcher, OriginPattern};
 ///
 /// let patterns: Vec<_> = ["https://foo.com", "https://bar.com", "https://*.example.com"]
 ///     .iter()

@@ -253,7 +253,7 @@ impl<'a> OriginRef<'a> {
     /// Parses a request's `Origin` header value. `null` and non-canonical values give `None`.
     ///
     /// ```
-    /// use corsica::OriginRef;
+    /// use corsica::origin::OriginRef;
     /// let o = OriginRef::parse(b"http://localhost:3000").unwrap();
     /// assert_eq!((o.scheme(), o.host(), o.port()), ("http", "localhost", Some(3000)));
     /// assert!(OriginRef::parse(b"https://example.com:443").is_none()); // default port

@@ -40,7 +40,7 @@ impl PortPattern {
 /// Nothing else is accepted: no regular expressions, no `*` inside a label.
 ///
 /// ```
-/// use corsica::OriginPattern;
+/// use corsica::origin::OriginPattern;
 ///
 /// let p = OriginPattern::parse("https://*.example.com").unwrap();
 /// assert!(p.matches("https://a.b.example.com"));

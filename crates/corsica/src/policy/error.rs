@@ -181,6 +181,7 @@ impl std::error::Error for ConfigErrors {}
 
 /// Something legal but probably not what was meant (redundant entries, values browsers clamp).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ConfigWarning {
     /// The key.
     pub key: String,

@@ -7,6 +7,7 @@ mod file;
 mod locate;
 
 use std::fmt;
+use std::sync::Arc;
 
 pub use config::{Dangerous, PolicyBuilder, PolicyConfig, RouteConfig};
 pub use error::{ConfigError, ConfigErrorKind, ConfigErrors, ConfigWarning};
@@ -19,13 +20,8 @@ use crate::header::{
 };
 use crate::method::{is_forbidden_method, is_method_token, normalize_method};
 use crate::origin::{OriginMatcher, OriginPattern};
+use crate::status::Status;
 use crate::token::{cmp_ignore_ascii_case, is_token};
-
-/// The longest `max_age` accepted (24 hours; Firefox's cap, Chromium caps at 2 hours).
-pub const MAX_AGE_LIMIT: i64 = 86_400;
-
-/// The preflight-success status used when `preflight_status` is absent.
-pub const DEFAULT_PREFLIGHT_STATUS: u16 = 204;
 
 /// A validated, compiled CORS policy: immutable, cheap to share (`Send + Sync`), with every
 /// response header value rendered in advance.
@@ -41,17 +37,61 @@ pub struct Policy {
     pub(crate) credentials: bool,
     pub(crate) methods: NameSet,
     pub(crate) request_headers: NameSet,
-    pub(crate) allow_methods_value: Option<Box<str>>,
-    pub(crate) allow_headers_value: Option<Box<str>>,
-    pub(crate) expose_headers_value: Option<Box<str>>,
-    pub(crate) max_age_value: Option<Box<str>>,
+    pub(crate) allow_methods_value: Option<RenderedValue>,
+    pub(crate) allow_headers_value: Option<RenderedValue>,
+    pub(crate) expose_headers_value: Option<RenderedValue>,
+    pub(crate) max_age_value: Option<RenderedValue>,
+    /// Every constant header value of this policy and its routes (one list, shared).
+    pub(crate) rendered_values: Arc<[Box<str>]>,
     pub(crate) private_network: bool,
-    pub(crate) preflight_status: u16,
+    pub(crate) preflight_status: Status,
     pub(crate) preflight_continue: bool,
     pub(crate) reject_disallowed: bool,
     pub(crate) debug: bool,
     routes: Vec<(Box<str>, Policy)>,
     warnings: Vec<ConfigWarning>,
+}
+
+/// A header value rendered when the policy is compiled: its text, and its position in
+/// [`Policy::rendered_values`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RenderedValue {
+    pub(crate) index: u16,
+    pub(crate) text: Box<str>,
+}
+
+/// The position of `*` in [`Policy::rendered_values`].
+pub(crate) const ANY_INDEX: u16 = 0;
+/// The position of `true` in [`Policy::rendered_values`].
+pub(crate) const TRUE_INDEX: u16 = 1;
+
+/// Collects the rendered values of a policy and its routes, each once.
+struct Renderer {
+    values: Vec<Box<str>>,
+}
+
+impl Renderer {
+    fn new() -> Self {
+        // At `ANY_INDEX` and `TRUE_INDEX`.
+        Renderer {
+            values: vec!["*".into(), "true".into()],
+        }
+    }
+
+    fn render(&mut self, text: String) -> RenderedValue {
+        let index = match self.values.iter().position(|v| **v == *text) {
+            Some(i) => i,
+            None => {
+                self.values.push(text.as_str().into());
+                self.values.len() - 1
+            }
+        };
+        RenderedValue {
+            // At most four values per route.
+            index: u16::try_from(index).unwrap_or(u16::MAX),
+            text: text.into(),
+        }
+    }
 }
 
 /// A set of method or header names: `*` and/or a sorted list.
@@ -145,6 +185,14 @@ impl Checker<'_> {
 }
 
 impl Policy {
+    /// The longest `max_age` accepted (24 hours; Firefox's cap, Chromium caps at 2 hours).
+    pub const MAX_AGE_LIMIT: i64 = 86_400;
+
+    /// The longest `Access-Control-Request-Headers` (all lines together) a preflight may carry.
+    /// Browsers send each requested name once, lower-case, joined by bare commas: 4 KiB is room
+    /// for some 200 names. Longer values are refused before any parsing.
+    pub const MAX_REQUEST_HEADERS_LEN: usize = 4096;
+
     /// Starts a [`PolicyBuilder`].
     pub fn builder() -> PolicyBuilder {
         PolicyBuilder::default()
@@ -158,7 +206,8 @@ impl Policy {
     pub fn compile(config: &PolicyConfig) -> Result<Policy, ConfigErrors> {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
-        let policy = Self::compile_one(config, "", &mut errors, &mut warnings);
+        let mut renderer = Renderer::new();
+        let policy = Self::compile_one(config, "", &mut errors, &mut warnings, &mut renderer);
         let mut routes = Vec::with_capacity(config.route.len());
         for (i, route) in config.route.iter().enumerate() {
             let prefix = format!("route[{i}].");
@@ -169,13 +218,24 @@ impl Policy {
                     ConfigErrorKind::InvalidRoutePath,
                 ));
             }
-            let compiled = Self::compile_one(&route.policy(), &prefix, &mut errors, &mut warnings);
+            let compiled = Self::compile_one(
+                &route.policy(),
+                &prefix,
+                &mut errors,
+                &mut warnings,
+                &mut renderer,
+            );
             routes.push((route.path.as_str().into(), compiled));
         }
         if !errors.is_empty() {
             return Err(ConfigErrors::new(errors, warnings));
         }
+        let rendered_values: Arc<[Box<str>]> = renderer.values.into();
         let mut policy = policy;
+        policy.rendered_values = Arc::clone(&rendered_values);
+        for (_, route) in &mut routes {
+            route.rendered_values = Arc::clone(&rendered_values);
+        }
         policy.config.route = config
             .route
             .iter()
@@ -192,6 +252,7 @@ impl Policy {
         prefix: &str,
         errors: &mut Vec<ConfigError>,
         warnings: &mut Vec<ConfigWarning>,
+        renderer: &mut Renderer,
     ) -> Policy {
         let mut c = Checker {
             prefix,
@@ -299,7 +360,7 @@ impl Policy {
 
         // max_age, preflight_status
         if let Some(age) = config.max_age {
-            if !(0..=MAX_AGE_LIMIT).contains(&age) {
+            if !(0..=Policy::MAX_AGE_LIMIT).contains(&age) {
                 c.error(
                     "max_age",
                     age.to_string(),
@@ -309,14 +370,20 @@ impl Policy {
                 c.warn("max_age", age.to_string(), "Chromium caps preflight caching at 7200 seconds; longer values only matter to Firefox");
             }
         }
-        let preflight_status = config.preflight_status.unwrap_or(DEFAULT_PREFLIGHT_STATUS);
-        if !(200..=299).contains(&preflight_status) {
-            c.error(
-                "preflight_status",
-                preflight_status.to_string(),
-                ConfigErrorKind::PreflightStatusOutOfRange,
-            );
-        }
+        let preflight_status = match config.preflight_status {
+            None => Status::NO_CONTENT,
+            Some(code) => match Status::new(code).filter(|s| s.is_ok()) {
+                Some(status) => status,
+                None => {
+                    c.error(
+                        "preflight_status",
+                        code.to_string(),
+                        ConfigErrorKind::PreflightStatusOutOfRange,
+                    );
+                    Status::NO_CONTENT
+                }
+            },
+        };
         if config.debug {
             c.warn("debug", "true", "failed preflights reveal which part of the policy they failed; turn debug off in production");
         }
@@ -371,10 +438,11 @@ impl Policy {
             credentials,
             methods: NameSet::new(any_method, &methods, false),
             request_headers: NameSet::new(any_header, &request_headers, true),
-            allow_methods_value,
-            allow_headers_value,
-            expose_headers_value,
-            max_age_value: config.max_age.map(|a| a.to_string().into()),
+            allow_methods_value: allow_methods_value.map(|v| renderer.render(v)),
+            allow_headers_value: allow_headers_value.map(|v| renderer.render(v)),
+            expose_headers_value: expose_headers_value.map(|v| renderer.render(v)),
+            max_age_value: config.max_age.map(|a| renderer.render(a.to_string())),
+            rendered_values: Arc::from([]),
             private_network: config.private_network,
             preflight_status,
             preflight_continue: config.preflight_continue,
@@ -425,26 +493,19 @@ impl Policy {
     }
 
     /// Every constant value this policy and its routes can put in a response header (`*`,
-    /// `true`, `null`, the rendered method, header and expose lists, the max-age), each once.
-    /// Adapters turn these into their header-value type once, at start-up, so that deciding
-    /// never copies them; any other value in a [`Decision`](crate::Decision) comes from the
-    /// request.
-    pub fn constant_header_values(&self) -> Vec<&str> {
-        let mut values = vec!["*", "true", "null"];
-        for p in std::iter::once(self).chain(self.routes.iter().map(|(_, p)| p)) {
-            let rendered = [
-                &p.allow_methods_value,
-                &p.allow_headers_value,
-                &p.expose_headers_value,
-                &p.max_age_value,
-            ];
-            for value in rendered.into_iter().flatten() {
-                if !values.contains(&&**value) {
-                    values.push(value);
-                }
-            }
-        }
-        values
+    /// `true`, the method, header and expose lists, the max-age), each once, in the order that
+    /// [`ValueSource::Rendered`](crate::ValueSource::Rendered)'s `index` refers to. A policy and
+    /// its routes share this list. Adapters turn these into their header-value type once, when
+    /// the policy is installed, so that applying a decision never copies them.
+    ///
+    /// ```
+    /// use corsica::Policy;
+    ///
+    /// let policy = Policy::builder().origins(["https://a.example"]).methods(["PUT"]).build().unwrap();
+    /// assert_eq!(policy.rendered_values().collect::<Vec<_>>(), ["*", "true", "PUT"]);
+    /// ```
+    pub fn rendered_values(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.rendered_values.iter().map(|v| &**v)
     }
 
     /// Whether responses from this policy depend on the request's `Origin`: true for every
@@ -524,8 +585,8 @@ fn check_header_names(
     c.dedupe(key, out)
 }
 
-fn join(names: &[String]) -> Option<Box<str>> {
-    (!names.is_empty()).then(|| names.join(",").into())
+fn join(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| names.join(","))
 }
 
 impl PartialEq for Policy {
