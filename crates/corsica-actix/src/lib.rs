@@ -95,7 +95,8 @@
 //! # Details
 //!
 //! - **Routes.** A policy compiled with `[[route]]` entries applies the first route whose path
-//!   is a prefix of the request path ([`Policy::for_path`]), as `corsica proxy` does.
+//!   is a prefix of the request path ([`Policy::for_path`]), as `corsica policy eval --path`
+//!   does.
 //! - **Same-origin requests** (for `reject_disallowed`) are recognised from the request URI's
 //!   authority and scheme when it has them (HTTP/2, absolute-form HTTP/1.1 requests), from the
 //!   `Host` header otherwise, and a TLS listener means `https`. `Forwarded` and `X-Forwarded-*`

@@ -133,3 +133,9 @@ mod de {
         })
     }
 }
+
+/// The repository README's examples, compiled and run as doctests. They live here, in a crate
+/// that is never packaged, because the README is outside every published crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -106,8 +106,9 @@
 //!   handlers already do; otherwise use `axum::error_handling::HandleErrorLayer`, and
 //!   `tower_http::catch_panic::CatchPanicLayer` for panics) so that they carry CORS headers.
 //! - **Routes.** A policy compiled with `[[route]]` entries applies the first route whose path
-//!   is a prefix of the request path ([`Policy::for_path`]), as `corsica proxy` does. The path is
-//!   the one the layer sees: inside an axum `nest`, that is the path below the prefix.
+//!   is a prefix of the request path ([`Policy::for_path`]), as `corsica policy eval --path`
+//!   does. The path is the one the layer sees: inside an axum `nest`, that is the path below the
+//!   prefix.
 //! - **Same-origin requests** (for `reject_disallowed`) are recognised from the request URI's
 //!   authority and scheme when it has them (HTTP/2, absolute-form HTTP/1.1 requests), and from
 //!   the `Host` header otherwise; HTTP/1.1 requests carry no scheme, and the engine then assumes

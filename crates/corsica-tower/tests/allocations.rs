@@ -3,7 +3,7 @@
 //!
 //! The service is called directly (no network): `call`, one poll (every future here is ready at
 //! once), and the response dropped; the request is cloned before counting starts. The policy is
-//! the one of the performance anchors (`shared/reference/perf_anchors.md` §2): one origin, four
+//! the one `bench/micro` measures: one origin, four
 //! methods, three request headers, one exposed header, credentials, max-age (tower-http with
 //! `AllowOrigin::list`, which, like corsica, checks the origin and sends `Vary`). Request header
 //! values are shared, as hyper's parsed headers are, so cloning one allocates nothing.

@@ -55,10 +55,6 @@ mod status;
 pub mod text;
 mod token;
 
-pub use browser::{
-    BrowserRequest, CorsError, CorsErrorKind, CredentialsMode, Exchange, PreflightCache,
-    PreflightResult, ResponseHead, Verdict,
-};
 pub use decision::{CorsHeaders, Decision, Outcome, Reason, UnknownOutcome, ValueSource};
 pub use origin::{Origin, OriginError};
 pub use policy::{
@@ -69,8 +65,3 @@ pub use policy::{
 pub use policy::{PolicyFileError, PolicyFormat};
 pub use request::{RawRequest, RequestHead, RequestKind, classify};
 pub use status::Status;
-
-/// The repository README's examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct ReadmeDoctests;

@@ -1,5 +1,6 @@
-//! Hostile input and allocation counts for `Policy::decide` (DESIGN §3 "Bounded work on hostile
-//! input", §8). Runs without the test harness so that no other thread allocates while counting.
+//! Hostile input and allocation counts for `Policy::decide` (`docs/policy.md`, "Hostile input";
+//! the no-panic invariant of `docs/architecture.md`). Runs without the test harness so that no
+//! other thread allocates while counting.
 
 use std::alloc::System;
 
