@@ -375,7 +375,7 @@ fn header_fix(name: &str, context: &FixContext<'_>) -> String {
     let star = allowed
         .as_ref()
         .map_or(Star::Absent, PreflightResult::headers_star);
-    if star == Star::Wildcard && name == "authorization" {
+    if star == Star::Wildcard && corsica::header::is_cors_non_wildcard_request_header_name(name) {
         return format!(
             "add \"authorization\" to \"Access-Control-Allow-Headers\" in the preflight response \
              (it is \"{listed}\"): \"*\" never covers Authorization, which must be listed by name"
