@@ -4,6 +4,7 @@ mod config;
 mod error;
 #[cfg(feature = "serde")]
 mod file;
+#[cfg(feature = "serde")]
 mod locate;
 
 use std::fmt;
