@@ -23,7 +23,7 @@ use crate::trial;
 /// One adapter under test: its middleware, its policy handle and its server.
 ///
 /// The middleware and handle methods are the only calls into the adapter's own API that the
-/// shared scenarios make; [`adapter_middleware!`] writes them.
+/// shared scenarios make; [`adapter_middleware!`](crate::adapter_middleware) writes them.
 pub trait Adapter: 'static {
     /// The middleware value (`CorsLayer`, `Cors`); its clones share one policy handle.
     type Cors: Clone + fmt::Debug + Send + Sync + 'static;
