@@ -84,6 +84,22 @@ pub struct Received {
 }
 
 impl Received {
+    /// A response from its parts: the status, the header lines (names lower-case) and the body.
+    pub fn from_parts<'a>(
+        status: u16,
+        headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+        body: Vec<u8>,
+    ) -> Self {
+        Received {
+            status,
+            headers: headers
+                .into_iter()
+                .map(|(n, v)| (n.to_owned(), v.to_vec()))
+                .collect(),
+            body,
+        }
+    }
+
     /// Every line of `name`.
     pub fn all(&self, name: &str) -> Vec<&[u8]> {
         self.headers
@@ -125,14 +141,8 @@ pub async fn send(addr: SocketAddr, request: &Outgoing) -> Result<Received, Stri
         .send_request(request)
         .await
         .map_err(|e| format!("no response: {e}"))?;
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-        .collect();
-    let body = response
-        .into_body()
+    let (parts, body) = response.into_parts();
+    let body = body
         .collect()
         .await
         .map_err(|e| format!("body: {e}"))?
@@ -140,9 +150,9 @@ pub async fn send(addr: SocketAddr, request: &Outgoing) -> Result<Received, Stri
         .to_vec();
     drop(sender);
     let _ = driver.await;
-    Ok(Received {
-        status,
-        headers,
-        body,
-    })
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()));
+    Ok(Received::from_parts(parts.status.as_u16(), headers, body))
 }

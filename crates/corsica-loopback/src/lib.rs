@@ -3,6 +3,8 @@
 //!
 //! - [`client`]: the client, which sends a request exactly as built;
 //! - [`capture`]: the adapters' `corsica` log events, filed per test case;
+//! - [`middleware`]: the middleware scenarios every adapter must pass, written once against
+//!   [`middleware::Adapter`];
 //! - [`server_vectors`]: the server conformance vectors as HTTP requests, and the judgement of
 //!   the responses an adapter gives;
 //! - [`trial!`]: a test function, `async` or not, as a libtest-mimic trial, so that each adapter
@@ -10,6 +12,7 @@
 
 pub mod capture;
 pub mod client;
+pub mod middleware;
 pub mod server_vectors;
 
 use std::future::Future;
@@ -81,24 +84,28 @@ fn test_name(path: &str) -> String {
 
 /// A test function as a trial named `module::function`: `trial!(f)` calls `f`, `trial!(async f)`
 /// runs `f`'s future on a current-thread runtime, `trial!(async(multi_thread) f)` on two
-/// worker threads.
+/// worker threads. A generic function takes its type argument after the name
+/// (`trial!(async f::<A>)`), which the trial's name leaves out.
 #[macro_export]
 macro_rules! trial {
-    (async $test:ident) => {
+    (async $test:ident $(::<$arg:ty>)?) => {
         $crate::async_trial(
             concat!(module_path!(), "::", stringify!($test)),
             $crate::Runtime::CurrentThread,
-            $test,
+            $test $(::<$arg>)?,
         )
     };
-    (async(multi_thread) $test:ident) => {
+    (async(multi_thread) $test:ident $(::<$arg:ty>)?) => {
         $crate::async_trial(
             concat!(module_path!(), "::", stringify!($test)),
             $crate::Runtime::MultiThread,
-            $test,
+            $test $(::<$arg>)?,
         )
     };
-    ($test:ident) => {
-        $crate::sync_trial(concat!(module_path!(), "::", stringify!($test)), $test)
+    ($test:ident $(::<$arg:ty>)?) => {
+        $crate::sync_trial(
+            concat!(module_path!(), "::", stringify!($test)),
+            $test $(::<$arg>)?,
+        )
     };
 }

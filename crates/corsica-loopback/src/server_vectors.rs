@@ -1,10 +1,10 @@
 //! The server conformance vectors (`vectors/server/*.json`, format in `vectors/README.md`) as
 //! requests over real HTTP, and the judgement of the responses an adapter gives.
 //!
-//! Shared by corsica-tower and corsica-actix: each provides the server (one route per case,
-//! `/c/{index}`, behind the case's policy, with a handler that counts its calls and answers
-//! `200 ok`), and makes one trial per case with [`load`], [`plan`], [`judge`] and [`verdict`].
-//! The cases are read by `corsica-conformance`.
+//! Shared by corsica-tower and corsica-actix: each compiles the cases' policies with
+//! [`prepare`], provides the server (one route per case, `/c/{index}`, behind the case's
+//! policy, with a handler that counts its calls and answers `200 ok`), and makes one [`trial`]
+//! per case. The cases are read by `corsica-conformance`.
 //!
 //! Some requests cannot travel over HTTP/1.1 as the vector writes them:
 //! - a field value with control bytes (CR, LF, NUL, …) cannot be sent at all (RFC 9110 §5.5;
@@ -19,12 +19,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
-use corsica::Outcome;
+use corsica::{ConfigErrors, Outcome, PolicyConfig};
 use corsica_conformance::server::Case;
-use corsica_conformance::{Loaded, parse};
+use corsica_conformance::{Loaded, broken, parse};
 use libtest_mimic::{Completion, Failed, Trial};
 use tokio::runtime::Runtime;
 
@@ -82,6 +82,59 @@ pub fn load() -> Vec<Loaded<Case>> {
             }),
     );
     out
+}
+
+/// A case whose policy compiles, ready to be served.
+#[derive(Debug)]
+pub struct Runnable<C> {
+    /// Its number: its route is `/c/{index}`, its log events are filed under it.
+    pub index: usize,
+    /// The test name.
+    pub test: String,
+    /// The case.
+    pub case: Box<Case>,
+    /// The adapter's middleware for the case's policy.
+    pub cors: C,
+    /// How many times the case's handler ran.
+    pub calls: Arc<AtomicUsize>,
+}
+
+/// Every case ([`load`]) with its policy compiled by `compile` (the adapter's `from_config`):
+/// the failing trials of broken files and of policies that do not compile, and the cases to
+/// serve.
+pub fn prepare<C>(
+    compile: impl Fn(&PolicyConfig) -> Result<C, ConfigErrors>,
+) -> (Vec<Trial>, Vec<Runnable<C>>) {
+    let (mut failed, mut runnable) = (Vec::new(), Vec::new());
+    for (index, loaded) in load().into_iter().enumerate() {
+        match loaded {
+            Loaded::Broken { test, error } => failed.push(broken(test, error)),
+            Loaded::Case { test, case } => match compile(&case.policy) {
+                Ok(cors) => runnable.push(Runnable {
+                    index,
+                    test,
+                    case,
+                    cors,
+                    calls: Arc::new(AtomicUsize::new(0)),
+                }),
+                Err(e) => failed.push(broken(test, format!("the policy does not compile: {e}"))),
+            },
+        }
+    }
+    (failed, runnable)
+}
+
+/// The runtime the trials send their requests on (two worker threads), shared with a test
+/// server that runs on tokio.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
 }
 
 /// How a case's request reaches the adapter.
@@ -227,22 +280,25 @@ pub fn judge(case: &Case, got: &Received, calls: usize, logged: &[Logged]) -> Re
     }
 }
 
-/// The trial of case number `index`, which the adapter serves at `/c/{index}` on `addr` and
-/// whose handler counts its `calls`: the request is sent over the wire (on `rt`), or handed to
-/// `in_process` when HTTP/1.1 would alter it, or the case is ignored when HTTP cannot carry it;
-/// then the response and the logged decision are judged.
-pub fn trial(
-    test: String,
-    index: usize,
-    case: Box<Case>,
+/// The trial of a case, which the adapter serves at `/c/{index}` on `addr`: the request is sent
+/// over the wire (on [`runtime`]), or handed to `in_process` when HTTP/1.1 would alter it, or the
+/// case is ignored when HTTP cannot carry it; then the response and the logged decision are
+/// judged.
+pub fn trial<C>(
+    runnable: Runnable<C>,
     addr: SocketAddr,
-    calls: Arc<AtomicUsize>,
-    rt: Arc<Runtime>,
     in_process: impl FnOnce(&Outgoing) -> Result<Received, String> + Send + 'static,
 ) -> Trial {
+    let Runnable {
+        index,
+        test,
+        case,
+        calls,
+        ..
+    } = runnable;
     Trial::ignorable_test(test, move || {
         let got = match plan(&case, &format!("/c/{index}"), &addr.to_string()) {
-            Plan::Wire(send) => rt.block_on(client::send(addr, &send)),
+            Plan::Wire(send) => runtime().block_on(client::send(addr, &send)),
             Plan::InProcess(send, _) => in_process(&send),
             Plan::Unsendable(reason) => return Ok(Completion::ignored_with(reason)),
         };

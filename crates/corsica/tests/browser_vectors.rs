@@ -4,6 +4,7 @@
 //! The vectors are read by `corsica-conformance`, into the engine's types: a malformed file or
 //! case is a failing test of its own, its error naming the file and the case.
 
+use std::fmt::Debug;
 use std::time::Duration;
 
 use corsica::browser::{
@@ -137,6 +138,24 @@ fn differ(problems: &mut Vec<String>, what: &str, got: String, want: String) {
     }
 }
 
+/// When the vector expects `field` (`want` is `Some`), a problem unless what the engine did
+/// (`got`, computed only then) prints the same as `Some(want)`.
+fn expect_same<W: Debug, G: Debug>(
+    problems: &mut Vec<String>,
+    field: &str,
+    want: Option<W>,
+    got: impl FnOnce() -> Option<G>,
+) {
+    if let Some(want) = want {
+        differ(
+            problems,
+            field,
+            format!("{:?}", got()),
+            format!("{:?}", Some(want)),
+        );
+    }
+}
+
 fn check_expect(run: &Run, expect: &Expect) -> Result<(), String> {
     let mut problems = Vec::new();
     let preflight_sent = !run.preflights.is_empty();
@@ -201,108 +220,74 @@ fn check_expect(run: &Run, expect: &Expect) -> Result<(), String> {
                 )),
                 (Ok(_), None) => {}
             }
-            if let Some(want) = &expect.exposed {
-                let got = verdict
-                    .result
-                    .as_ref()
-                    .map(|e| e.headers.clone())
-                    .unwrap_or_default();
-                differ(
-                    &mut problems,
-                    "exposed",
-                    format!("{got:?}"),
-                    format!("{want:?}"),
-                );
-            }
-            if let Some(want) = expect.status {
-                let got = verdict.result.as_ref().map(|e| e.status).ok();
-                differ(
-                    &mut problems,
-                    "status",
-                    format!("{got:?}"),
-                    format!("{:?}", Some(want)),
-                );
-            }
-            if let Some(want) = &expect.message {
-                differ(
-                    &mut problems,
-                    "message",
-                    format!("{:?}", verdict.console_message()),
-                    format!("{:?}", Some(want)),
-                );
-            }
-            if let Some(want) = &expect.message_xhr {
-                let redirected_from =
-                    (verdict.initial_url != verdict.url).then(|| verdict.initial_url.as_str());
-                let got = verdict.cors_error().map(|e| {
-                    e.console_message_for(
-                        Initiator::XmlHttpRequest,
-                        verdict.url.as_str(),
-                        redirected_from,
-                        verdict.origin.as_str(),
-                    )
-                });
-                differ(
-                    &mut problems,
-                    "message_xhr",
-                    format!("{got:?}"),
-                    format!("{:?}", Some(want)),
-                );
-            }
+            expect_same(&mut problems, "exposed", expect.exposed.as_ref(), || {
+                Some(
+                    verdict
+                        .result
+                        .as_ref()
+                        .map(|e| e.headers.clone())
+                        .unwrap_or_default(),
+                )
+            });
+            expect_same(&mut problems, "status", expect.status, || {
+                verdict.result.as_ref().map(|e| e.status).ok()
+            });
+            expect_same(&mut problems, "message", expect.message.as_ref(), || {
+                verdict.console_message()
+            });
+            expect_same(
+                &mut problems,
+                "message_xhr",
+                expect.message_xhr.as_ref(),
+                || {
+                    let redirected_from =
+                        (verdict.initial_url != verdict.url).then(|| verdict.initial_url.as_str());
+                    verdict.cors_error().map(|e| {
+                        e.console_message_for(
+                            Initiator::XmlHttpRequest,
+                            verdict.url.as_str(),
+                            redirected_from,
+                            verdict.origin.as_str(),
+                        )
+                    })
+                },
+            );
         }
     }
-    if let Some(want) = expect.preflight_count {
-        differ(
-            &mut problems,
-            "preflight_count",
-            run.preflights.len().to_string(),
-            want.to_string(),
-        );
-    }
-    if let Some(want) = &expect.preflight_request {
-        let got = run.preflights.first().map(|p| text_pairs(&p.headers));
-        differ(
-            &mut problems,
-            "preflight_request",
-            format!("{got:?}"),
-            format!("{:?}", Some(want)),
-        );
-    }
-    if let Some(want) = &expect.request_headers {
-        let got = run.requests.last().map(|r| text_pairs(&r.headers));
-        differ(
-            &mut problems,
-            "request_headers",
-            format!("{got:?}"),
-            format!("{:?}", Some(want)),
-        );
-    }
-    if let Some(want) = &expect.final_url {
-        let got = run.requests.last().map(|r| r.url.to_string());
-        differ(
-            &mut problems,
-            "final_url",
-            format!("{got:?}"),
-            format!("{:?}", Some(want)),
-        );
-    }
-    if let Some(want) = &expect.final_method {
-        let got = run.requests.last().map(|r| r.method.clone());
-        differ(
-            &mut problems,
-            "final_method",
-            format!("{got:?}"),
-            format!("{:?}", Some(want)),
-        );
-    }
-    if let Some(want) = expect.cache_seconds {
-        differ(
-            &mut problems,
-            "cache_seconds",
-            format!("{:?}", run.cache_seconds),
-            format!("{:?}", Some(want)),
-        );
-    }
+    let last = run.requests.last();
+    expect_same(
+        &mut problems,
+        "preflight_count",
+        expect.preflight_count,
+        || Some(run.preflights.len()),
+    );
+    expect_same(
+        &mut problems,
+        "preflight_request",
+        expect.preflight_request.as_ref(),
+        || run.preflights.first().map(|p| text_pairs(&p.headers)),
+    );
+    expect_same(
+        &mut problems,
+        "request_headers",
+        expect.request_headers.as_ref(),
+        || last.map(|r| text_pairs(&r.headers)),
+    );
+    expect_same(
+        &mut problems,
+        "final_url",
+        expect.final_url.as_ref(),
+        || last.map(|r| r.url.to_string()),
+    );
+    expect_same(
+        &mut problems,
+        "final_method",
+        expect.final_method.as_ref(),
+        || last.map(|r| r.method.clone()),
+    );
+    expect_same(&mut problems, "cache_seconds", expect.cache_seconds, || {
+        run.cache_seconds
+    });
     if problems.is_empty() {
         Ok(())
     } else {

@@ -411,51 +411,37 @@ fn policy_config() -> impl Strategy<Value = PolicyConfig> {
         subset(&EXPOSE_HEADERS, 3),
     );
     let switches = (
-        any::<bool>(),
-        prop::option::of(prop_oneof![Just(0i64), Just(600), Just(86_400)]),
-        any::<bool>(),
-        prop::option::of(prop_oneof![Just(200u16), Just(204)]),
-        prop::bool::weighted(0.2),
-        any::<bool>(),
-        prop::bool::weighted(0.3),
-        any::<[bool; 4]>(),
+        any::<bool>(),                                                      // credentials
+        prop::option::of(prop_oneof![Just(0i64), Just(600), Just(86_400)]), // max_age
+        any::<bool>(),                                                      // private_network
+        prop::option::of(prop_oneof![Just(200u16), Just(204)]),             // preflight_status
+        prop::bool::weighted(0.2),                                          // preflight_continue
+        any::<bool>(),                                                      // reject_disallowed
+        prop::bool::weighted(0.3),                                          // debug
+        any::<[bool; 4]>(),                                                 // dangerous
     );
-    (lists, switches).prop_map(
-        |(
-            (origins, methods, request_headers, expose_headers),
-            (
-                credentials,
-                max_age,
-                private_network,
-                preflight_status,
-                preflight_continue,
-                reject_disallowed,
-                debug,
-                d,
-            ),
-        )| {
-            PolicyConfig {
-                origins,
-                methods,
-                request_headers,
-                expose_headers,
-                credentials,
-                max_age,
-                private_network,
-                preflight_status,
-                preflight_continue,
-                reject_disallowed,
-                debug,
-                dangerous: Dangerous {
-                    allow_null_origin: d[0],
-                    allow_any_origin_with_credentials: d[1],
-                    allow_insecure_origins: d[2],
-                    allow_public_suffix_wildcards: d[3],
-                },
-                ..PolicyConfig::default()
-            }
-        },
-    )
+    (lists, switches).prop_map(|((origins, methods, request_headers, expose_headers), s)| {
+        PolicyConfig {
+            origins,
+            methods,
+            request_headers,
+            expose_headers,
+            credentials: s.0,
+            max_age: s.1,
+            private_network: s.2,
+            preflight_status: s.3,
+            preflight_continue: s.4,
+            reject_disallowed: s.5,
+            debug: s.6,
+            dangerous: Dangerous {
+                allow_null_origin: s.7[0],
+                allow_any_origin_with_credentials: s.7[1],
+                allow_insecure_origins: s.7[2],
+                allow_public_suffix_wildcards: s.7[3],
+            },
+            ..PolicyConfig::default()
+        }
+    })
 }
 
 fn policy() -> impl Strategy<Value = Policy> {
@@ -743,12 +729,12 @@ fn credentialed_star_and_listed_method_renders_the_method() {
 // ---------------------------------------------------------------------------------------------
 // (d) totality on arbitrary bytes
 
-/// A request head of arbitrary bytes, method included.
+/// A request head of arbitrary bytes, method included: `RawRequest` keeps its method as text.
 #[derive(Debug)]
 struct Bytes {
     method: Vec<u8>,
-    headers: Vec<(String, Vec<u8>)>,
-    scheme: Option<String>,
+    /// The header lines and the scheme (its method is unused).
+    rest: RawRequest,
 }
 
 impl RequestHead for Bytes {
@@ -757,14 +743,11 @@ impl RequestHead for Bytes {
     }
 
     fn header_values(&self, name: RequestHeader) -> impl Iterator<Item = &[u8]> {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name.as_str()))
-            .map(|(_, v)| v.as_slice())
+        self.rest.header_values(name)
     }
 
     fn scheme(&self) -> Option<&str> {
-        self.scheme.as_deref()
+        RequestHead::scheme(&self.rest)
     }
 }
 
@@ -797,7 +780,16 @@ fn bytes_request() -> impl Strategy<Value = Bytes> {
         prop::collection::vec((name, bytes_value()), 0..8),
         prop::option::of("[a-z\u{ff}]{0,6}"),
     )
-        .prop_map(|(method, headers, scheme)| Bytes { method, headers, scheme })
+        .prop_map(|(method, headers, scheme)| {
+            let rest = headers
+                .into_iter()
+                .fold(RawRequest::default(), |r, (n, v)| r.header(n, v));
+            let rest = match scheme {
+                Some(scheme) => rest.scheme(scheme),
+                None => rest,
+            };
+            Bytes { method, rest }
+        })
 }
 
 proptest! {
@@ -825,7 +817,7 @@ proptest! {
                 Outcome::ActualAllowed | Outcome::ActualDenied => prop_assert_eq!(kind, RequestKind::Actual),
                 _ => prop_assert_eq!(kind, RequestKind::Preflight),
             }
-            for (_, v) in &r.headers {
+            for (_, v) in r.rest.headers() {
                 let _ = OriginRef::parse(v);
                 if let Ok(s) = std::str::from_utf8(v) {
                     let _ = Origin::parse(s).map(|o| o.to_string());

@@ -13,12 +13,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use actix_web::dev::{HttpServiceFactory, Service};
 use actix_web::{App, HttpResponse, test, web};
 use corsica_actix::Cors;
-use corsica_conformance::{Loaded, broken};
 use corsica_loopback::capture;
 use corsica_loopback::client::{Outgoing, Received};
+use corsica_loopback::middleware::Adapter;
 use corsica_loopback::server_vectors as vectors;
 use libtest_mimic::Trial;
 
+use crate::middleware::Actix;
 use crate::server;
 
 /// The case's resource: its `Cors`, inside a span that files the logged decision under the
@@ -40,23 +41,12 @@ fn resource(
 /// One trial per case, each against its own resource of one server.
 pub(crate) fn trials() -> Vec<Trial> {
     capture::install();
-
-    let mut trials = Vec::new();
-    let mut runnable = Vec::new();
-    for (index, loaded) in vectors::load().into_iter().enumerate() {
-        match loaded {
-            Loaded::Broken { test, error } => trials.push(broken(test, error)),
-            Loaded::Case { test, case } => match Cors::from_config(&case.policy) {
-                Ok(cors) => runnable.push((index, test, case, cors, Arc::new(AtomicUsize::new(0)))),
-                Err(e) => trials.push(broken(test, format!("the policy does not compile: {e}"))),
-            },
-        }
-    }
+    let (mut trials, runnable) = vectors::prepare(Actix::cors_from_config);
 
     let routes: Arc<Vec<(usize, Cors, Arc<AtomicUsize>)>> = Arc::new(
         runnable
             .iter()
-            .map(|(i, _, _, cors, calls)| (*i, cors.clone(), Arc::clone(calls)))
+            .map(|case| (case.index, case.cors.clone(), Arc::clone(&case.calls)))
             .collect(),
     );
     let addr = server::start(1, move || {
@@ -64,26 +54,11 @@ pub(crate) fn trials() -> Vec<Trial> {
             app.service(resource(*i, cors.clone(), Arc::clone(calls)))
         })
     });
-    let rt = Arc::new(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap(),
-    );
 
-    for (index, test, case, cors, calls) in runnable {
-        let counter = Arc::clone(&calls);
-        let in_process = move |send: &Outgoing| in_process(index, cors, counter, send);
-        trials.push(vectors::trial(
-            test,
-            index,
-            case,
-            addr,
-            calls,
-            Arc::clone(&rt),
-            in_process,
-        ));
+    for case in runnable {
+        let (index, cors, calls) = (case.index, case.cors.clone(), Arc::clone(&case.calls));
+        let in_process = move |send: &Outgoing| in_process(index, cors, calls, send);
+        trials.push(vectors::trial(case, addr, in_process));
     }
     trials
 }
@@ -110,17 +85,13 @@ fn in_process(
     actix_web::rt::System::new().block_on(async move {
         let app = test::init_service(App::new().service(resource(index, cors, calls))).await;
         let response = test::call_service(&app, request).await;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-            .collect();
+        let headers = response.headers().iter();
+        let head = Received::from_parts(
+            response.status().as_u16(),
+            headers.map(|(n, v)| (n.as_str(), v.as_bytes())),
+            Vec::new(),
+        );
         let body = test::read_body(response).await.to_vec();
-        Ok(Received {
-            status,
-            headers,
-            body,
-        })
+        Ok(Received { body, ..head })
     })
 }

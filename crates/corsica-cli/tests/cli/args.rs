@@ -54,24 +54,26 @@ fn version() {
 #[test]
 fn usage_errors_exit_2_with_a_corsica_error() {
     let dir = TestDir::new();
-    dir.corsica(Vec::<&str>::new())
-        .run()
-        .usage_error("a subcommand is needed");
-    dir.corsica(["policy"])
-        .run()
-        .usage_error("a subcommand is needed");
-    dir.corsica(["polcy"])
-        .run()
-        .usage_error("unrecognized subcommand 'polcy'");
-    dir.corsica(["policy", "lint"])
-        .run()
-        .usage_error("the following required arguments were not provided");
-    dir.corsica(["policy", "lint", "a.toml", "--bogus"])
-        .run()
-        .usage_error("unexpected argument '--bogus'");
-    dir.corsica(["policy", "eval", "a.toml", "-H"])
-        .run()
-        .usage_error("a value is required for '--header <HEADER>'");
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "a subcommand is needed"),
+        (&["policy"], "a subcommand is needed"),
+        (&["polcy"], "unrecognized subcommand 'polcy'"),
+        (
+            &["policy", "lint"],
+            "the following required arguments were not provided",
+        ),
+        (
+            &["policy", "lint", "a.toml", "--bogus"],
+            "unexpected argument '--bogus'",
+        ),
+        (
+            &["policy", "eval", "a.toml", "-H"],
+            "a value is required for '--header <HEADER>'",
+        ),
+    ];
+    for (args, needle) in cases {
+        dir.corsica(*args).run().usage_error(needle);
+    }
 }
 
 #[test]
@@ -185,103 +187,44 @@ fn a_closed_stdout_exits_0_quietly() {
     assert_eq!((code, stderr.as_str()), (0, ""));
 }
 
+/// `policy eval p.toml`, before an option and its value.
+const EVAL: [&str; 3] = ["policy", "eval", "p.toml"];
+
 #[test]
 fn garbage_arguments_never_panic() {
     let dir = TestDir::new();
     dir.write("p.toml", "origins = [\"https://a.example\"]\n");
     let long = "x".repeat(100_000);
-    let cases: Vec<Vec<OsString>> = vec![
-        vec!["-".into()],
-        vec!["--".into()],
-        vec!["policy".into(), "--".into(), "lint".into()],
-        vec!["policy".into(), "lint".into(), "".into()],
-        vec!["policy".into(), "lint".into(), "-".into(), "-".into()],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            "".into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            "@".into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            ":".into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            "\u{7f}:\u{1}".into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            long.clone().into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-X".into(),
-            long.clone().into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "--path".into(),
-            long.into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-X".into(),
-            "ÜBER".into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "--path".into(),
-            "/\u{202e}".into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            "X: \u{1b}]0;title\u{7}".into(),
-        ],
-        vec![
-            "policy".into(),
-            "lint".into(),
-            "p.toml".into(),
-            "--format".into(),
-            "".into(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "--scheme".into(),
-            "HTTPS".into(),
-        ],
-        vec!["policy".into(), "lint".into(), "\u{1b}[31m.toml".into()],
-    ];
+    let cases: Vec<Vec<&str>> = [
+        &["-"][..],
+        &["--"],
+        &["policy", "--", "lint"],
+        &["policy", "lint", ""],
+        &["policy", "lint", "-", "-"],
+        &["policy", "lint", "p.toml", "--format", ""],
+        &["policy", "lint", "\u{1b}[31m.toml"],
+    ]
+    .into_iter()
+    .map(<[&str]>::to_vec)
+    .chain(
+        [
+            ("-H", ""),
+            ("-H", "@"),
+            ("-H", ":"),
+            ("-H", "\u{7f}:\u{1}"),
+            ("-H", &long),
+            ("-X", &long),
+            ("--path", &long),
+            ("-X", "ÜBER"),
+            ("--path", "/\u{202e}"),
+            ("-H", "X: \u{1b}]0;title\u{7}"),
+            ("--scheme", "HTTPS"),
+        ]
+        .into_iter()
+        .map(|(option, value)| [&EVAL[..], &[option, value]].concat()),
+    )
+    .collect();
+    assert_eq!(cases.len(), 18);
     for args in cases {
         let out = dir.corsica(&args).run();
         assert!([0, 1, 2].contains(&out.code), "{args:?}: {out:?}");
@@ -306,53 +249,22 @@ fn arguments_that_are_not_utf8_never_panic() {
     use std::os::unix::ffi::OsStringExt;
     let dir = TestDir::new();
     dir.write("p.toml", "origins = [\"https://a.example\"]\n");
-    let bad = || OsString::from_vec(vec![b'\xff', b'\xfe', b'x']);
-    let cases: Vec<Vec<OsString>> = vec![
-        vec![bad()],
-        vec!["policy".into(), bad()],
-        vec!["policy".into(), "lint".into(), bad()],
-        vec![
-            "policy".into(),
-            "lint".into(),
-            OsString::from_vec(b"\xff.toml".to_vec()),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-X".into(),
-            bad(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "--path".into(),
-            bad(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            bad(),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            OsString::from_vec(b"\xff: x".to_vec()),
-        ],
-        vec![
-            "policy".into(),
-            "eval".into(),
-            "p.toml".into(),
-            "-H".into(),
-            OsString::from_vec(b"@\xff".to_vec()),
-        ],
+    const BAD: &[u8] = b"\xff\xfex";
+    // The words before it, then the one argument that is not UTF-8.
+    let cases: &[(&[&str], &[u8])] = &[
+        (&[], BAD),
+        (&["policy"], BAD),
+        (&["policy", "lint"], BAD),
+        (&["policy", "lint"], b"\xff.toml"),
+        (&["policy", "eval", "p.toml", "-X"], BAD),
+        (&["policy", "eval", "p.toml", "--path"], BAD),
+        (&["policy", "eval", "p.toml", "-H"], BAD),
+        (&["policy", "eval", "p.toml", "-H"], b"\xff: x"),
+        (&["policy", "eval", "p.toml", "-H"], b"@\xff"),
     ];
-    for args in cases {
+    for (words, bad) in cases {
+        let mut args: Vec<OsString> = words.iter().map(OsString::from).collect();
+        args.push(OsString::from_vec(bad.to_vec()));
         let out = dir.corsica(&args).run();
         assert_eq!(out.code, 2, "{args:?}: {out:?}");
         assert!(

@@ -383,41 +383,36 @@ fn usage_error(args: &[&str], needle: &str) {
 
 #[test]
 fn usage_errors_exit_2_with_one_line() {
-    usage_error(&["not a url", "--origin", ORIGIN], "URL \"not a url\"");
-    usage_error(&["ftp://x/", "--origin", ORIGIN], "only http and https");
-    usage_error(
-        &["http://127.0.0.1/", "--origin", "https://a.example/"],
-        "--origin \"https://a.example/\"",
-    );
-    usage_error(
-        &["http://127.0.0.1/", "--origin", ORIGIN, "-H", "nocolon"],
-        "-H \"nocolon\"",
-    );
-    usage_error(
-        &["http://127.0.0.1/", "--origin", ORIGIN, "-H", "Bad Name: x"],
-        "not a header name",
-    );
-    usage_error(
-        &["http://127.0.0.1/", "--origin", ORIGIN, "--timeout", "0"],
-        "--timeout",
-    );
-    usage_error(
-        &["http://127.0.0.1/", "--origin", ORIGIN, "-X", "TRACE"],
-        "fetch() would throw",
-    );
-    usage_error(
-        &[
-            "http://127.0.0.1/",
-            "--origin",
-            ORIGIN,
-            "-X",
-            "GET",
-            "-d",
-            "x",
-        ],
-        "GET/HEAD method cannot have body",
-    );
-    let r = check(&["http://127.0.0.1/"]);
+    const URL: &str = "http://127.0.0.1/";
+    let cases: &[(&[&str], &str)] = &[
+        (&["not a url", "--origin", ORIGIN], "URL \"not a url\""),
+        (&["ftp://x/", "--origin", ORIGIN], "only http and https"),
+        (
+            &[URL, "--origin", "https://a.example/"],
+            "--origin \"https://a.example/\"",
+        ),
+        (
+            &[URL, "--origin", ORIGIN, "-H", "nocolon"],
+            "-H \"nocolon\"",
+        ),
+        (
+            &[URL, "--origin", ORIGIN, "-H", "Bad Name: x"],
+            "not a header name",
+        ),
+        (&[URL, "--origin", ORIGIN, "--timeout", "0"], "--timeout"),
+        (
+            &[URL, "--origin", ORIGIN, "-X", "TRACE"],
+            "fetch() would throw",
+        ),
+        (
+            &[URL, "--origin", ORIGIN, "-X", "GET", "-d", "x"],
+            "GET/HEAD method cannot have body",
+        ),
+    ];
+    for (args, needle) in cases {
+        usage_error(args, needle);
+    }
+    let r = check(&[URL]);
     assert_eq!(r.code, 2, "--origin is required");
 }
 

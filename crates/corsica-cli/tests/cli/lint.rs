@@ -346,7 +346,132 @@ fn yaml_and_json_files_are_checked_like_toml() {
     }
 }
 
-/// Lints `text` as file `name` and returns the single error of the report.
+/// What a parse error's message must say.
+#[derive(Clone, Copy, Debug)]
+enum Says {
+    /// Exactly this.
+    Is(&'static str),
+    /// It starts with this.
+    Starts(&'static str),
+    /// It contains this.
+    Contains(&'static str),
+    /// It ends with this.
+    Ends(&'static str),
+}
+
+use Says::{Contains, Ends, Is, Starts};
+
+/// A file that does not parse: its name, its bytes, the key its one error names, and what the
+/// message says.
+struct ParseError {
+    what: &'static str,
+    file: &'static str,
+    text: &'static [u8],
+    key: &'static str,
+    says: &'static [Says],
+}
+
+const PARSE_ERRORS: &[ParseError] = &[
+    ParseError {
+        what: "a misspelt TOML key names the key, the line and the fix",
+        file: "p.toml",
+        text: b"origins = [\"https://a.example\"]\ncredentials = true\norgins = []\n",
+        key: "orgins",
+        says: &[
+            Starts("TOML line 3: unknown field `orgins`, expected one of "),
+            Ends("; did you mean `origins`?"),
+        ],
+    },
+    ParseError {
+        what: "a TOML value of the wrong type names its key and line",
+        file: "p.toml",
+        text: b"origins = [\"https://a.example\"]\nmax_age = \"ten\"\n",
+        key: "max_age",
+        says: &[Starts("TOML line 2: invalid type: string \"ten\"")],
+    },
+    ParseError {
+        what: "a TOML number out of range names its key and line",
+        file: "p.toml",
+        text: b"origins = [\"https://a.example\"]\n\npreflight_status = 70000\n",
+        key: "preflight_status",
+        says: &[Starts("TOML line 3: ")],
+    },
+    ParseError {
+        what: "a misspelt key in a TOML table carries the table",
+        file: "p.toml",
+        text: b"origins = [\"https://a.example\"]\n\n[[route]]\npath = \"/public/\"\norigin = [\"*\"]\n",
+        key: "route[0].origin",
+        says: &[
+            Starts("TOML line 5: unknown field `origin`"),
+            Ends("did you mean `origins`?"),
+        ],
+    },
+    ParseError {
+        what: "an unclosed TOML array gives its line",
+        file: "p.toml",
+        text: b"# comment\norigins = [\"https://a.example\",\n",
+        key: "",
+        says: &[Starts("TOML line ")],
+    },
+    ParseError {
+        what: "a TOML syntax error gives its line",
+        file: "p.toml",
+        text: b"[[[\n",
+        key: "",
+        says: &[Starts("TOML line 1: ")],
+    },
+    ParseError {
+        what: "a misspelt nested YAML key is found",
+        file: "p.yaml",
+        text: b"origins: [\"https://a.example\"]\ndangerous:\n  allow_nul_origin: true\n",
+        key: "dangerous.allow_nul_origin",
+        says: &[
+            Starts("YAML line 3: "),
+            Contains("unknown field `allow_nul_origin`"),
+            Ends("did you mean `allow_null_origin`?"),
+        ],
+    },
+    ParseError {
+        what: "a YAML value of the wrong type names its key",
+        file: "p.yml",
+        text: b"origins: [\"https://a.example\"]\ncredentials: maybe\n",
+        key: "credentials",
+        says: &[Starts("YAML line 2: "), Contains("invalid type")],
+    },
+    ParseError {
+        what: "a JSON trailing comma gives its line",
+        file: "p.json",
+        text: b"{\n  \"origins\": [\"https://a.example\"],\n}\n",
+        key: "",
+        says: &[Starts("JSON line 3: trailing comma")],
+    },
+    ParseError {
+        what: "a misspelt JSON key names the key and the line",
+        file: "p.json",
+        text: b"{\"origins\": [], \"orgins\": []}",
+        key: "orgins",
+        says: &[Starts("JSON line 1: unknown field `orgins`")],
+    },
+    ParseError {
+        what: "an empty JSON file gives its line",
+        file: "p.json",
+        text: b"",
+        key: "",
+        says: &[Starts("JSON line 1: EOF while parsing")],
+    },
+    ParseError {
+        what: "a file that is not UTF-8 says where and what to do",
+        file: "p.toml",
+        text: b"origins = [\"https://a.example\"]\n# caf\xe9\n",
+        key: "",
+        says: &[Is(
+            "TOML line 2: byte 0xe9 is not UTF-8; policy files are UTF-8 text, so save it as UTF-8",
+        )],
+    },
+];
+
+/// Lints `text` as file `name` and returns the single error of the report: a file that does not
+/// parse is an invalid policy with one error and no value.
 #[track_caller]
 fn parse_error(name: &str, text: &[u8]) -> Value {
     let dir = TestDir::new();
@@ -368,142 +493,39 @@ fn parse_error(name: &str, text: &[u8]) -> Value {
     errors[0].clone()
 }
 
-#[test]
-fn a_misspelt_toml_key_names_the_key_the_line_and_the_fix() {
-    let error = parse_error(
-        "p.toml",
-        b"origins = [\"https://a.example\"]\ncredentials = true\norgins = []\n",
-    );
-    assert_eq!(error["key"], json!("orgins"));
-    let message = error["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("TOML line 3: unknown field `orgins`, expected one of "),
-        "{message}"
-    );
-    assert!(message.ends_with("; did you mean `origins`?"), "{message}");
+/// The problems of one row of [`PARSE_ERRORS`], if any.
+fn parse_error_problems(row: &ParseError) -> Vec<String> {
+    let error = parse_error(row.file, row.text);
+    let mut problems = Vec::new();
+    if error["key"] != json!(row.key) {
+        problems.push(format!("key {}, want {:?}", error["key"], row.key));
+    }
+    let message = error["message"].as_str().unwrap_or_default();
+    for says in row.says {
+        let holds = match *says {
+            Is(text) => message == text,
+            Starts(text) => message.starts_with(text),
+            Contains(text) => message.contains(text),
+            Ends(text) => message.ends_with(text),
+        };
+        if !holds {
+            problems.push(format!("message {message:?} fails {says:?}"));
+        }
+    }
+    problems
 }
 
 #[test]
-fn a_toml_value_of_the_wrong_type_names_its_key_and_line() {
-    let error = parse_error(
-        "p.toml",
-        b"origins = [\"https://a.example\"]\nmax_age = \"ten\"\n",
-    );
-    assert_eq!(error["key"], json!("max_age"));
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("TOML line 2: invalid type: string \"ten\""),
-        "{error}"
-    );
-    let error = parse_error(
-        "p.toml",
-        b"origins = [\"https://a.example\"]\n\npreflight_status = 70000\n",
-    );
-    assert_eq!(error["key"], json!("preflight_status"));
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("TOML line 3: "),
-        "{error}"
-    );
-}
-
-#[test]
-fn a_misspelt_key_in_a_toml_table_carries_the_table() {
-    let error = parse_error(
-        "p.toml",
-        b"origins = [\"https://a.example\"]\n\n[[route]]\npath = \"/public/\"\norigin = [\"*\"]\n",
-    );
-    assert_eq!(error["key"], json!("route[0].origin"));
-    let message = error["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("TOML line 5: unknown field `origin`"),
-        "{message}"
-    );
-    assert!(message.ends_with("did you mean `origins`?"), "{message}");
-}
-
-#[test]
-fn a_toml_syntax_error_gives_its_line() {
-    let error = parse_error("p.toml", b"# comment\norigins = [\"https://a.example\",\n");
-    assert!(
-        error["message"].as_str().unwrap().starts_with("TOML line "),
-        "{error}"
-    );
-    let error = parse_error("p.toml", b"[[[\n");
-    assert_eq!(error["key"], json!(""));
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("TOML line 1: "),
-        "{error}"
-    );
-}
-
-#[test]
-fn a_misspelt_nested_yaml_key_is_found() {
-    let error = parse_error(
-        "p.yaml",
-        b"origins: [\"https://a.example\"]\ndangerous:\n  allow_nul_origin: true\n",
-    );
-    assert_eq!(error["key"], json!("dangerous.allow_nul_origin"));
-    let message = error["message"].as_str().unwrap();
-    assert!(message.starts_with("YAML line 3: "), "{message}");
-    assert!(
-        message.contains("unknown field `allow_nul_origin`"),
-        "{message}"
-    );
-    assert!(
-        message.ends_with("did you mean `allow_null_origin`?"),
-        "{message}"
-    );
-}
-
-#[test]
-fn a_yaml_value_of_the_wrong_type_names_its_key() {
-    let error = parse_error(
-        "p.yml",
-        b"origins: [\"https://a.example\"]\ncredentials: maybe\n",
-    );
-    assert_eq!(error["key"], json!("credentials"));
-    let message = error["message"].as_str().unwrap();
-    assert!(
-        message.starts_with("YAML line 2: ") && message.contains("invalid type"),
-        "{error}"
-    );
-}
-
-#[test]
-fn a_json_syntax_error_gives_its_line() {
-    let error = parse_error("p.json", b"{\n  \"origins\": [\"https://a.example\"],\n}\n");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("JSON line 3: trailing comma"),
-        "{error}"
-    );
-    let error = parse_error("p.json", b"{\"origins\": [], \"orgins\": []}");
-    assert_eq!(error["key"], json!("orgins"));
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("JSON line 1: unknown field `orgins`"),
-        "{error}"
-    );
-    let error = parse_error("p.json", b"");
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("JSON line 1: EOF while parsing"),
-        "{error}"
-    );
+fn parse_errors_name_the_key_the_line_and_the_fix() {
+    let failed: Vec<String> = PARSE_ERRORS
+        .iter()
+        .flat_map(|row| {
+            parse_error_problems(row)
+                .into_iter()
+                .map(move |p| format!("{} ({}): {p}", row.what, row.file))
+        })
+        .collect();
+    assert!(failed.is_empty(), "\n{}", failed.join("\n"));
 }
 
 #[test]
@@ -522,15 +544,7 @@ fn a_parse_error_for_people_is_one_line() {
 }
 
 #[test]
-fn a_file_that_is_not_utf8_is_an_invalid_policy() {
-    let error = parse_error("p.toml", b"origins = [\"https://a.example\"]\n# caf\xe9\n");
-    assert_eq!(error["key"], json!(""));
-    assert_eq!(
-        error["message"],
-        json!(
-            "TOML line 2: byte 0xe9 is not UTF-8; policy files are UTF-8 text, so save it as UTF-8"
-        )
-    );
+fn a_file_that_is_not_utf8_is_one_line_for_people() {
     let dir = TestDir::new();
     dir.write("p.json", b"\xff\xfe{\x00}\x00");
     let out = dir.corsica(["policy", "lint", "p.json"]).run().code(1);

@@ -10,19 +10,20 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::routing::any_service;
-use corsica_conformance::{Loaded, broken};
 use corsica_loopback::capture;
 use corsica_loopback::client::{Outgoing, Received};
+use corsica_loopback::middleware::Adapter;
 use corsica_loopback::server_vectors as vectors;
-use corsica_tower::CorsLayer;
 use http::{Request, Response};
 use libtest_mimic::Trial;
 use tower::{Layer, Service, ServiceExt, service_fn};
+
+use crate::middleware::Tower;
 
 /// Enters the case's span around the CORS service's `call`, where the decision is logged.
 #[derive(Clone)]
@@ -48,36 +49,15 @@ impl<S: Service<R>, R> Service<R> for InCase<S> {
 /// One trial per case, each against its own route of one server.
 pub(crate) fn trials() -> Vec<Trial> {
     capture::install();
-    let rt = Arc::new(
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap(),
-    );
+    let rt = vectors::runtime();
+    let (mut trials, runnable) = vectors::prepare(Tower::cors_from_config);
 
     let mut router = axum::Router::new();
-    let mut trials = Vec::new();
-    let mut runnable = Vec::new();
-    for (index, loaded) in vectors::load().into_iter().enumerate() {
-        let (test, case) = match loaded {
-            Loaded::Broken { test, error } => {
-                trials.push(broken(test, error));
-                continue;
-            }
-            Loaded::Case { test, case } => (test, case),
-        };
-        let layer = match CorsLayer::from_config(&case.policy) {
-            Ok(layer) => layer,
-            Err(e) => {
-                trials.push(broken(test, format!("the policy does not compile: {e}")));
-                continue;
-            }
-        };
-        let calls = Arc::new(AtomicUsize::new(0));
-        let counter = Arc::clone(&calls);
+    let mut services = Vec::new();
+    for case in &runnable {
+        let calls = Arc::clone(&case.calls);
         let handler = service_fn(move |_: Request<Body>| {
-            counter.fetch_add(1, Ordering::SeqCst);
+            calls.fetch_add(1, Ordering::SeqCst);
             async {
                 Ok::<_, Infallible>(
                     Response::builder()
@@ -88,11 +68,11 @@ pub(crate) fn trials() -> Vec<Trial> {
             }
         });
         let service = InCase {
-            case: index as u64,
-            inner: layer.layer(handler),
+            case: case.index as u64,
+            inner: case.cors.layer(handler),
         };
-        router = router.route(&format!("/c/{index}"), any_service(service.clone()));
-        runnable.push((index, test, case, calls, service));
+        router = router.route(&format!("/c/{}", case.index), any_service(service.clone()));
+        services.push(service);
     }
 
     let listener = rt
@@ -101,18 +81,9 @@ pub(crate) fn trials() -> Vec<Trial> {
     let addr: SocketAddr = listener.local_addr().unwrap();
     rt.spawn(async move { axum::serve(listener, router).await });
 
-    for (index, test, case, calls, service) in runnable {
-        let in_rt = Arc::clone(&rt);
-        let in_process = move |send: &Outgoing| in_rt.block_on(in_process(service, send));
-        trials.push(vectors::trial(
-            test,
-            index,
-            case,
-            addr,
-            calls,
-            Arc::clone(&rt),
-            in_process,
-        ));
+    for (case, service) in runnable.into_iter().zip(services) {
+        let in_process = move |send: &Outgoing| rt.block_on(in_process(service, send));
+        trials.push(vectors::trial(case, addr, in_process));
     }
     trials
 }
@@ -127,19 +98,14 @@ where
         .oneshot(request)
         .await
         .unwrap_or_else(|e| match e {});
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
-        .collect();
-    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+    let (parts, body) = response.into_parts();
+    let body = axum::body::to_bytes(body, usize::MAX)
         .await
         .map_err(|e| e.to_string())?
         .to_vec();
-    Ok(Received {
-        status,
-        headers,
-        body,
-    })
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()));
+    Ok(Received::from_parts(parts.status.as_u16(), headers, body))
 }
