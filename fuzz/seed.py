@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Writes seed corpora for the fuzz targets from the conformance vectors (see fuzz/run).
+
+Each target reads its own input format (described at the top of its source); the seeds are the
+vectors' policies, requests and responses in that format, so fuzzing starts from the cases that
+matter instead of from nothing.  Usage: fuzz/seed.py CORPUS_DIR
+"""
+import hashlib, json, pathlib, sys
+
+root = pathlib.Path(__file__).resolve().parent.parent
+out = pathlib.Path(sys.argv[1])
+
+
+def vectors(kind):
+    for path in sorted((root / "vectors" / kind).glob("*.json")):
+        yield from json.loads(path.read_text())
+
+
+def write(target, data):
+    d = out / target
+    d.mkdir(parents=True, exist_ok=True)
+    (d / hashlib.sha1(data).hexdigest()).write_bytes(data)
+
+
+def head(response, origin):
+    """A response in the `browser` target's format: a status byte, then `name:value` lines."""
+    status = max(0, min(255, (response.get("status", 200) - 100) // 2))
+    lines = [bytes([status])]
+    for name, value in response.get("headers", []):
+        lines.append(f"{name}:{value.replace(origin, 'https://app.example')}".encode())
+    return b"\n".join(lines)
+
+
+for case in (s for c in vectors("browser") for s in c.get("steps", [c])):
+    origin = case["request"]["origin"]
+    pre = case.get("preflight_response")
+    res = case.get("response")
+    if res is None:
+        continue
+    body = (head(pre, origin) if pre else b"\x52") + b"\0" + head(res, origin)
+    for pick in (0, 2, 5, 11):  # omit / include credentials; GET, PUT, JSON + key, PATCH + Authorization
+        write("browser", bytes([pick]) + body)
+
+for case in vectors("server"):
+    req = case["request"]
+    lines = [req["method"]] + [f"{n}:{v}" for n, v in req.get("headers", [])]
+    write("decide", "\n".join(lines).encode())
+    policy = json.dumps(case["policy"])
+    write("policy_file", policy.encode())
+    for o in case["policy"].get("origins", []):
+        for n, v in req.get("headers", []):
+            if n.lower() == "origin":
+                write("origin", f"{o}\n{v}".encode())
