@@ -128,6 +128,13 @@ refused! {
     insecure_wildcard_with_credentials: "origins = [\"http://*.example.com\"]\ncredentials = true" => "origins", "http://*.example.com", "allow_insecure_origins = true";
     public_suffix_wildcard_with_credentials: "origins = [\"https://*.github.io\"]\ncredentials = true" => "origins", "https://*.github.io", "allow_public_suffix_wildcards = true";
     two_label_public_suffix_wildcard_with_credentials: "origins = [\"https://*.co.uk\"]\ncredentials = true" => "origins", "https://*.co.uk", "public suffix \"co.uk\"";
+    // The list's wildcard rules (`*.ck`, `*.kawasaki.jp`): every child of the domain is a public suffix.
+    wildcard_rule_public_suffix_with_credentials: "origins = [\"https://*.ck\"]\ncredentials = true" => "origins", "https://*.ck", "public suffix \"ck\"";
+    deeper_wildcard_rule_public_suffix_with_credentials: "origins = [\"https://*.kawasaki.jp\"]\ncredentials = true" => "origins", "https://*.kawasaki.jp", "public suffix \"kawasaki.jp\"";
+    non_http_insecure_origin_with_credentials: "origins = [\"ftp://files.example.com\"]\ncredentials = true" => "origins", "ftp://files.example.com", "is not a secure context";
+    regular_expression_origin: "origins = ['^https://.*\\.example\\.com$']" => "origins", "^https://.*\\.example\\.com$", "no regular expressions: write \"https://*.example.com\"";
+    regular_expression_in_slashes: "origins = ['/https:\\/\\/app\\.example\\.com/']" => "origins", "/https:\\/\\/app\\.example\\.com/", "no regular expressions: write \"https://app.example.com\"";
+    regular_expression_alternation: "origins = [\"https://(a|b).example.com\"]" => "origins", "https://(a|b).example.com", "no regular expressions: use exact origins";
 
     // Methods.
     connect_method: with("methods = [\"CONNECT\"]") => "methods", "CONNECT", "forbidden method";
@@ -176,6 +183,9 @@ accepted! {
     dangerous_insecure_origin: "origins = [\"http://app.example.com\"]\ncredentials = true\n[dangerous]\nallow_insecure_origins = true";
     dangerous_public_suffix_wildcard: "origins = [\"https://*.github.io\"]\ncredentials = true\n[dangerous]\nallow_public_suffix_wildcards = true";
     insecure_origin_without_credentials: "origins = [\"http://app.example.com\"]";
+    loopback_subdomain_wildcard_with_credentials: "origins = [\"http://*.app.localhost\", \"http://*.localhost:*\"]\ncredentials = true";
+    extension_origins_with_credentials: "origins = [\"chrome-extension://abcdefghijklmnopabcdefghijklmnop\", \"moz-extension://0c2b5a2e-8a8c-4f35-9c49-5b1f2f3e4d5c\"]\ncredentials = true";
+    exception_rule_under_wildcard_rule_with_credentials: "origins = [\"https://*.www.ck\"]\ncredentials = true";
     loopback_origins_with_credentials: "origins = [\"http://localhost:3000\", \"http://127.0.0.1:8080\", \"http://localhost:*\", \"http://[::1]:5173\"]\ncredentials = true";
     wildcard_expose_without_credentials: with("expose_headers = [\"*\"]");
     wildcard_methods_and_headers: with("methods = [\"*\"]\nrequest_headers = [\"*\", \"Authorization\"]\ncredentials = true");

@@ -100,6 +100,13 @@ pub enum OriginError {
         /// The offending input.
         input: Box<str>,
     },
+    /// A regular expression (`^https://.*\.example\.com$`): patterns are not regular expressions.
+    RegularExpression {
+        /// The offending input.
+        input: Box<str>,
+        /// The pattern it most likely means, when there is one.
+        suggestion: Option<Box<str>>,
+    },
 }
 
 impl fmt::Display for OriginError {
@@ -185,6 +192,20 @@ impl fmt::Display for OriginError {
             WildcardOnIp { input } => write!(
                 f,
                 "{input:?}: '*.' can only precede a domain name, not an IP address; list the addresses you mean"
+            ),
+            RegularExpression {
+                input,
+                suggestion: Some(pattern),
+            } => write!(
+                f,
+                "{input:?} looks like a regular expression, and origins take no regular expressions: write {pattern:?}"
+            ),
+            RegularExpression {
+                input,
+                suggestion: None,
+            } => write!(
+                f,
+                "{input:?} looks like a regular expression, and origins take no regular expressions: use exact origins (\"https://app.example.com\") or '*.' patterns (\"https://*.example.com\")"
             ),
         }
     }

@@ -200,11 +200,21 @@ impl Origin {
     }
 
     /// Whether a browser treats this origin as potentially trustworthy (Secure Contexts §3.1):
-    /// `https`/`wss`, or a loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`).
-    /// Other `http` origins can be impersonated by anyone on the network path.
+    /// `https`/`wss`, a browser extension's scheme (which browsers count as secure), or a
+    /// loopback host (`localhost`, `*.localhost`, `127.0.0.0/8`, `[::1]`). Other `http` origins
+    /// can be impersonated by anyone on the network path.
     pub fn is_potentially_trustworthy(&self) -> bool {
-        matches!(self.scheme(), "https" | "wss") || is_loopback_host(self.host())
+        is_secure_scheme(self.scheme()) || is_loopback_host(self.host())
     }
+}
+
+/// Whether every origin with this scheme is potentially trustworthy (Secure Contexts §3.1 step
+/// 4 and 5): `https`, `wss`, and the schemes browsers give their extensions.
+pub(crate) fn is_secure_scheme(scheme: &str) -> bool {
+    matches!(
+        scheme,
+        "https" | "wss" | "chrome-extension" | "moz-extension" | "safari-web-extension"
+    )
 }
 
 /// Whether `host` (serialized) names the loopback interface.

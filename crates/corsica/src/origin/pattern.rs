@@ -261,6 +261,65 @@ pub(crate) fn check_host(
     }
 }
 
+/// Whether `s` is written as a regular expression: anchors, escapes, groups, character classes,
+/// alternation, `.*`/`.+`, or `/…/` delimiters. None of these can occur in an origin (the
+/// brackets of an IPv6 address hold only hex digits, `:` and `.`).
+fn looks_like_regex(s: &str) -> bool {
+    let class = s.split('[').skip(1).any(|rest| {
+        let inside = rest.split(']').next().unwrap_or(rest);
+        inside.is_empty()
+            || !inside
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    });
+    class
+        || s.contains(['^', '$', '\\', '(', ')', '|'])
+        || any_char_repeated(s)
+        || (s.len() > 2 && s.starts_with('/') && s.ends_with('/'))
+}
+
+/// Whether `s` has a regular expression's "any characters" (`.*`, `.+`) where no label could
+/// be: at the start of the host, or not followed by a dot. (`https://foo.*.com` is a misplaced
+/// wildcard, not a regular expression.)
+fn any_char_repeated(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..b.len()).any(|i| {
+        b[i - 1] == b'.'
+            && matches!(b[i], b'*' | b'+')
+            && (i < 2 || b[i - 2] == b'/' || b.get(i + 1) != Some(&b'.'))
+    })
+}
+
+/// The pattern a regular expression most likely means (`^https://.*\.example\.com$` →
+/// `https://*.example.com`), when the rewrite is a valid pattern.
+fn regex_to_pattern(s: &str) -> Option<String> {
+    let mut t = s;
+    if t.len() > 2 && t.starts_with('/') && t.ends_with('/') {
+        t = &t[1..t.len() - 1];
+    }
+    let t = t.trim_start_matches('^').trim_end_matches('$');
+    let mut t = t.replace("\\.", ".").replace("\\/", "/");
+    for any_label in [
+        "([^.]+)",
+        "[^.]+",
+        "[^.]*",
+        "[a-z]+",
+        "[a-z0-9]+",
+        "[a-z0-9-]+",
+        "[\\w-]+",
+        "\\w+",
+        "(.*)",
+        "(.+)",
+        ".*",
+        ".+",
+    ] {
+        t = t.replace(any_label, "*");
+    }
+    // Only a rewrite that is no longer regex-like is parsed (parsing a regex-like string would
+    // come back here).
+    (!looks_like_regex(&t) && OriginPattern::parse(&t).is_ok()).then_some(t)
+}
+
 pub(crate) enum HostKind {
     Domain,
     Ip,
@@ -273,6 +332,12 @@ impl OriginPattern {
     ///
     /// An [`OriginError`] naming the mistake and the fix.
     pub fn parse(s: &str) -> Result<Self, OriginError> {
+        if looks_like_regex(s) {
+            return Err(OriginError::RegularExpression {
+                input: s.into(),
+                suggestion: regex_to_pattern(s).map(Into::into),
+            });
+        }
         let kind = match s {
             "*" => PatternKind::Any,
             "null" => PatternKind::Null,
@@ -363,17 +428,18 @@ impl OriginPattern {
         matches!(self.kind, PatternKind::Subdomains { .. })
     }
 
-    /// Whether every origin this pattern matches is potentially trustworthy (`https`, `wss` or
-    /// loopback): only those are safe to trust with credentials.
+    /// Whether every origin this pattern matches is potentially trustworthy (`https`, `wss`, an
+    /// extension scheme, or loopback): only those are safe to trust with credentials.
     pub fn is_secure(&self) -> bool {
         match &self.kind {
             PatternKind::Any | PatternKind::Null => false,
             PatternKind::Exact(o) => o.is_potentially_trustworthy(),
             PatternKind::AnyPort { scheme, host } => {
-                matches!(&**scheme, "https" | "wss") || super::is_loopback_host(host)
+                super::is_secure_scheme(scheme) || super::is_loopback_host(host)
             }
+            // Every subdomain of a loopback name (`localhost`, `app.localhost`) is loopback too.
             PatternKind::Subdomains { scheme, domain, .. } => {
-                matches!(&**scheme, "https" | "wss") || &**domain == "localhost"
+                super::is_secure_scheme(scheme) || super::is_loopback_host(domain)
             }
         }
     }
@@ -467,6 +533,20 @@ mod tests {
             ("https://*..example.com", "label is empty"),
             ("https://a..example.com", "label is empty"),
             ("h://.example", "label is empty"),
+            (
+                "^https://.*\\.example\\.com$",
+                "no regular expressions: write \"https://*.example.com\"",
+            ),
+            (
+                "https://[a-z0-9-]+\\.example\\.com",
+                "write \"https://*.example.com\"",
+            ),
+            ("https://.*.example.com", "write \"https://*.example.com\""),
+            (
+                "https://(a|b).example.com",
+                "no regular expressions: use exact",
+            ),
+            ("/https:\\/\\/a\\.example/", "write \"https://a.example\""),
         ] {
             let err = OriginPattern::parse(s).expect_err(s).to_string();
             assert!(err.contains(fix), "{s}: {err}");

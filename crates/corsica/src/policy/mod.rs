@@ -559,10 +559,16 @@ fn check_origin_pattern(
     }
 }
 
-/// `Some(domain)` when `domain` is itself a public suffix (`com`, `co.uk`, `github.io`).
+/// `Some(domain)` when anyone can register a name that `*.domain` matches: `domain` is itself a
+/// public suffix (`com`, `co.uk`, `github.io`), or a wildcard rule of the list makes each of its
+/// children one (`*.ck`, `*.kawasaki.jp`).
 fn public_suffix(domain: &str) -> Option<String> {
-    let suffix = psl::suffix(domain.as_bytes())?;
-    (suffix.as_bytes() == domain.as_bytes() && suffix.is_known()).then(|| domain.to_owned())
+    let is_public_suffix = |name: &str| {
+        psl::suffix(name.as_bytes())
+            .is_some_and(|s| s.as_bytes() == name.as_bytes() && s.is_known())
+    };
+    (is_public_suffix(domain) || is_public_suffix(&format!("corsica-probe.{domain}")))
+        .then(|| domain.to_owned())
 }
 
 /// Validates a list of header names: tokens, no `Access-Control-*`, `extra` for the list's own
