@@ -151,6 +151,15 @@ pub(crate) fn parse_header(arg: &str) -> Result<(String, Vec<u8>), String> {
 impl CheckArgs {
     /// Checks the arguments.
     pub(crate) fn validate(&self) -> Result<Check, CliError> {
+        // `localhost:3000/x` parses as a URL with scheme `localhost`, `127.0.0.1:9/x` as a
+        // relative one: either way the user left out the scheme.
+        if !self.url.contains("://") && !self.url.is_empty() {
+            return Err(CliError::new(format!(
+                "URL {} has no scheme: write {} (or https://…)",
+                shown(&self.url),
+                shown(&format!("http://{}", self.url.trim_start_matches('/')))
+            )));
+        }
         let url = Url::parse(&self.url).map_err(|e| {
             CliError::new(format!(
                 "URL {}: {e}; write it in full, e.g. https://api.example.com/data",

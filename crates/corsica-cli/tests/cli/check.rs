@@ -385,7 +385,28 @@ fn usage_error(args: &[&str], needle: &str) {
 fn usage_errors_exit_2_with_one_line() {
     const URL: &str = "http://127.0.0.1/";
     let cases: &[(&[&str], &str)] = &[
-        (&["not a url", "--origin", ORIGIN], "URL \"not a url\""),
+        (
+            &["not a url", "--origin", ORIGIN],
+            "URL \"not a url\" has no scheme",
+        ),
+        (
+            &["127.0.0.1:9/x", "--origin", ORIGIN],
+            "has no scheme: write \"http://127.0.0.1:9/x\"",
+        ),
+        (
+            &["localhost:3000/api", "--origin", ORIGIN],
+            "has no scheme: write \"http://localhost:3000/api\"",
+        ),
+        (&["http://[x/", "--origin", ORIGIN], "URL \"http://[x/\""),
+        (
+            &[URL, "--origin", "HTTP://LOCALHOST:3000"],
+            "write \"http://localhost:3000\"",
+        ),
+        (&[URL, "--origin", "*"], "\"*\" is a pattern, not an origin"),
+        (
+            &[URL, "--origin", "https://a.example,https://b.example"],
+            "holds several origins, but one entry is one origin (the first here is \"https://a.example\")",
+        ),
         (&["ftp://x/", "--origin", ORIGIN], "only http and https"),
         (
             &[URL, "--origin", "https://a.example/"],

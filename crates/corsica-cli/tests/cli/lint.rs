@@ -134,6 +134,8 @@ refused! {
     non_http_insecure_origin_with_credentials: "origins = [\"ftp://files.example.com\"]\ncredentials = true" => "origins", "ftp://files.example.com", "is not a secure context";
     regular_expression_origin: "origins = ['^https://.*\\.example\\.com$']" => "origins", "^https://.*\\.example\\.com$", "no regular expressions: write \"https://*.example.com\"";
     regular_expression_in_slashes: "origins = ['/https:\\/\\/app\\.example\\.com/']" => "origins", "/https:\\/\\/app\\.example\\.com/", "no regular expressions: write \"https://app.example.com\"";
+    origins_as_one_string: "origins = [\"https://a.example, https://b.example\"]" => "origins", "https://a.example, https://b.example", "several origins, but one entry is one origin (the first here is \"https://a.example\")";
+    origin_with_an_upper_case_scheme_and_host: "origins = [\"HTTP://LOCALHOST:3000\"]\ncredentials = true" => "origins", "HTTP://LOCALHOST:3000", "write \"http://localhost:3000\"";
     regular_expression_alternation: "origins = [\"https://(a|b).example.com\"]" => "origins", "https://(a|b).example.com", "no regular expressions: use exact origins";
 
     // Methods.

@@ -100,6 +100,13 @@ pub enum OriginError {
         /// The offending input.
         input: Box<str>,
     },
+    /// Several origins in one string (`"https://a.example, https://b.example"`).
+    List {
+        /// The offending input.
+        input: Box<str>,
+        /// Its first origin.
+        first: Box<str>,
+    },
     /// A regular expression (`^https://.*\.example\.com$`): patterns are not regular expressions.
     RegularExpression {
         /// The offending input.
@@ -181,6 +188,9 @@ impl fmt::Display for OriginError {
                 f,
                 "{input:?} is not written the way browsers send it (lower case, punycode, canonical IP); write {canonical:?}"
             ),
+            Wildcard { input } if &**input == "*" => f.write_str(
+                "\"*\" is a pattern, not an origin: a page has exactly one origin, such as \"https://app.example.com\" (scheme, host and port)",
+            ),
             Wildcard { input } => write!(
                 f,
                 "{input:?} contains '*' but an origin cannot; use a pattern (\"https://*.example.com\", \"http://localhost:*\") where patterns are allowed"
@@ -192,6 +202,10 @@ impl fmt::Display for OriginError {
             WildcardOnIp { input } => write!(
                 f,
                 "{input:?}: '*.' can only precede a domain name, not an IP address; list the addresses you mean"
+            ),
+            List { input, first } => write!(
+                f,
+                "{input:?} holds several origins, but one entry is one origin (the first here is {first:?})"
             ),
             RegularExpression {
                 input,

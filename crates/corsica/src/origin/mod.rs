@@ -92,6 +92,9 @@ impl Origin {
         if s == "null" {
             return Ok(Self::opaque());
         }
+        if s == "*" {
+            return Err(OriginError::Wildcard { input: s.into() });
+        }
         let parts = pattern::split(s)?;
         if parts.host.contains('*') || parts.port == Some("*") {
             return Err(OriginError::Wildcard { input: s.into() });

@@ -88,6 +88,17 @@ pub(crate) fn split(s: &str) -> Result<Parts<'_>, OriginError> {
         return Err(OriginError::TooLong);
     }
     let input = || Box::<str>::from(s);
+    // "https://a.example, https://b.example": one string holding a list.
+    if s.contains(',') || s.matches("://").count() > 1 {
+        let first = s
+            .split([',', ' ', '\t'])
+            .find(|part| !part.is_empty())
+            .unwrap_or(s);
+        return Err(OriginError::List {
+            input: input(),
+            first: first.into(),
+        });
+    }
     if s.bytes()
         .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
     {
@@ -99,9 +110,15 @@ pub(crate) fn split(s: &str) -> Result<Parts<'_>, OriginError> {
     if !is_canonical_scheme(scheme) {
         let lower = scheme.to_ascii_lowercase();
         if is_canonical_scheme(&lower) {
+            // The rest may need fixing too (`HTTP://LOCALHOST:3000`): suggest the whole fix.
+            let candidate = format!("{lower}://{rest}");
+            let canonical = match OriginPattern::parse(&candidate) {
+                Err(OriginError::NotCanonical { canonical, .. }) => canonical,
+                _ => candidate.into(),
+            };
             return Err(OriginError::NotCanonical {
                 input: input(),
-                canonical: format!("{lower}://{rest}").into(),
+                canonical,
             });
         }
         return Err(OriginError::InvalidScheme { input: input() });
@@ -533,6 +550,15 @@ mod tests {
             ("https://*..example.com", "label is empty"),
             ("https://a..example.com", "label is empty"),
             ("h://.example", "label is empty"),
+            ("HTTP://LOCALHOST:3000", "write \"http://localhost:3000\""),
+            (
+                "https://a.example, https://b.example",
+                "several origins, but one entry is one origin (the first here is \"https://a.example\")",
+            ),
+            (
+                "https://a.example,https://b.example",
+                "the first here is \"https://a.example\"",
+            ),
             (
                 "^https://.*\\.example\\.com$",
                 "no regular expressions: write \"https://*.example.com\"",
