@@ -1,0 +1,24 @@
+//! The proxy on loopback: real upstream servers, real clients, real connections.
+//!
+//! - `server_vectors`: every `vectors/server` case through the proxy over HTTP;
+//! - `faults`: the upstream refusing, down, restarted, slow; a graceful stop;
+//! - `limits`: header and body sizes, malformed requests, slow clients;
+//! - `integrity`: bodies of 0 B to 8 MiB, chunked and fixed-length, both ways;
+//! - `reload`: policies swapped under a steady load, bad files refused.
+
+mod faults;
+mod integrity;
+mod limits;
+mod reload;
+mod server_vectors;
+mod support;
+
+fn main() {
+    let args = libtest_mimic::Arguments::from_args();
+    let mut trials = server_vectors::trials();
+    trials.extend(faults::trials());
+    trials.extend(limits::trials());
+    trials.extend(integrity::trials());
+    trials.extend(reload::trials());
+    libtest_mimic::run(&args, trials).exit();
+}
