@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsica::{Policy, PolicyFormat};
-use corsica_proxy::{Limits, Options, PolicySource, Proxy, Reloader, Upstream};
+use corsica_proxy::{Limits, Options, PolicySource, Proxy, Upstream};
 
 use crate::error::{self, CliError, Exit};
 use crate::output::shown;
@@ -27,7 +27,7 @@ Stop: Ctrl-C or SIGTERM stops accepting, lets requests under way finish (--drain
 Examples:
   corsica proxy --policy cors.toml --upstream http://127.0.0.1:3000
   corsica proxy --policy cors.toml --upstream http://127.0.0.1:3000 --listen 0.0.0.0:8080 \\
-    --max-body-bytes 10485760 --log-format json
+    --max-body-bytes 10485760 --log-format json --metrics 127.0.0.1:9090
 
 Exit status:
   0  stopped with Ctrl-C or SIGTERM
@@ -54,6 +54,11 @@ pub(crate) struct ProxyArgs {
     /// The address to listen on.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
+
+    /// Serve Prometheus metrics at http://ADDR/metrics (requests by outcome, upstream errors by
+    /// kind, reloads, a latency histogram).
+    #[arg(long, value_name = "ADDR")]
+    metrics: Option<String>,
 
     /// The access log's format, on standard error.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
@@ -143,6 +148,15 @@ pub(crate) fn run(args: &ProxyArgs) -> Result<Exit, CliError> {
             shown(&args.listen)
         ))
     })?;
+    let metrics: Option<SocketAddr> = match &args.metrics {
+        None => None,
+        Some(text) => Some(text.parse().map_err(|_| {
+            CliError::new(format!(
+                "--metrics {}: not an address; write it as IP:PORT, e.g. 127.0.0.1:9090",
+                shown(text)
+            ))
+        })?),
+    };
     let limits = Limits {
         max_header_bytes: args.max_header_bytes,
         max_body_bytes: args.max_body_bytes,
@@ -204,12 +218,30 @@ pub(crate) fn run(args: &ProxyArgs) -> Result<Exit, CliError> {
         let addr = proxy
             .local_addr()
             .map_err(|e| CliError::new(format!("cannot read the address listened on: {e}")))?;
-        let reloader = Arc::new(Reloader::new(source, proxy.handle()));
+        let metrics = match metrics {
+            None => None,
+            Some(addr) => Some(
+                proxy
+                    .bind_metrics(addr)
+                    .await
+                    .map_err(|e| CliError::new(e.to_string()))?,
+            ),
+        };
+        let reloader = Arc::new(proxy.reloader(source));
         let watching = tokio::spawn(corsica_proxy::watch(Arc::clone(&reloader)));
         error::eprint(&format!(
             "corsica proxy: listening on http://{addr}, forwarding to {upstream} with the policy {name}\n"
         ));
+        let metrics = metrics.map(|(addr, serve)| {
+            error::eprint(&format!(
+                "corsica proxy: metrics on http://{addr}/metrics\n"
+            ));
+            tokio::spawn(serve)
+        });
         proxy.run(stopped()).await;
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         watching.abort();
         error::eprint("corsica proxy: stopped\n");
         Ok(Exit::Ok)

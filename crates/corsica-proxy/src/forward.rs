@@ -32,6 +32,7 @@ pub(crate) struct State {
     pub(crate) limits: Limits,
     /// The scheme clients speak to the proxy (`http`, or `https` with TLS).
     pub(crate) scheme: &'static str,
+    pub(crate) metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// How a request ended, for the access log and the metrics.
@@ -166,6 +167,7 @@ where
 {
     let started = Instant::now();
     let logging = tracing::enabled!(target: ACCESS, tracing::Level::INFO);
+    let outcome;
     let (answer, apply, access) = {
         let installed = state.cell.load();
         let policy = installed.policy().for_path(request.uri().path());
@@ -179,6 +181,7 @@ where
         let decision = policy.decide(&head);
         let origin = request.headers().get(header::ORIGIN).map(|v| v.as_bytes());
         log(&decision, origin);
+        outcome = decision.outcome().as_str();
         let access = logging.then(|| Access {
             outcome: decision.outcome().as_str(),
             reason: decision.reason().to_string(),
@@ -210,6 +213,10 @@ where
         },
     };
     apply_cors(apply, response.headers_mut());
+    state.metrics.request(outcome, started.elapsed());
+    if let Some(fault) = fault {
+        state.metrics.upstream_error(fault.as_str());
+    }
 
     if let Some(access) = access {
         let status = response.status().as_u16();

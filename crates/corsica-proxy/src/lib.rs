@@ -19,6 +19,7 @@
 
 mod body;
 mod forward;
+mod metrics;
 mod reload;
 mod server;
 
@@ -165,6 +166,13 @@ pub enum StartError {
         /// Why.
         error: std::io::Error,
     },
+    /// The `--metrics` address could not be bound.
+    Metrics {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        error: std::io::Error,
+    },
 }
 
 impl fmt::Display for StartError {
@@ -186,6 +194,12 @@ impl fmt::Display for StartError {
                     _ => error.to_string(),
                 };
                 write!(f, "cannot listen on {addr}: {why}")
+            }
+            StartError::Metrics { addr, error } => {
+                write!(
+                    f,
+                    "cannot listen on {addr} for --metrics: {error}; pick another --metrics address"
+                )
             }
         }
     }

@@ -28,6 +28,7 @@ pub struct Reloader {
     handle: PolicyHandle,
     ok: AtomicU64,
     failed: AtomicU64,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl std::fmt::Debug for Reloader {
@@ -48,7 +49,13 @@ impl Reloader {
             handle,
             ok: AtomicU64::new(0),
             failed: AtomicU64::new(0),
+            metrics: None,
         }
+    }
+
+    pub(crate) fn with_metrics(mut self, metrics: Arc<crate::metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// Loads the policy again: puts it in force and returns `true`, or logs every problem (at
@@ -58,11 +65,17 @@ impl Reloader {
             Ok(policy) => {
                 self.handle.set(policy);
                 self.ok.fetch_add(1, Ordering::Relaxed);
+                if let Some(m) = &self.metrics {
+                    m.reload(true);
+                }
                 tracing::info!(target: "corsica_proxy", %why, "policy reloaded");
                 true
             }
             Err(problems) => {
                 self.failed.fetch_add(1, Ordering::Relaxed);
+                if let Some(m) = &self.metrics {
+                    m.reload(false);
+                }
                 tracing::error!(
                     target: "corsica_proxy",
                     %why,

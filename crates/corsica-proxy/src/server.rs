@@ -17,7 +17,7 @@ use tokio::sync::Semaphore;
 use tracing::Instrument;
 
 use crate::forward::{self, State};
-use crate::{Limits, Options, StartError, Upstream};
+use crate::{Limits, Options, PolicySource, Reloader, StartError, Upstream};
 
 /// A bound reverse proxy: [`Proxy::bind`], then [`Proxy::run`] until asked to stop.
 ///
@@ -112,6 +112,7 @@ impl Proxy {
             upstream,
             limits,
             scheme: "http",
+            metrics: Arc::new(crate::metrics::Metrics::new()),
         });
         Proxy { listener, state }
     }
@@ -143,6 +144,25 @@ impl Proxy {
             Ok(response) => response,
             Err(never) => match never {},
         }
+    }
+
+    /// A [`Reloader`] of this proxy's policy from `source`, counted in its metrics.
+    pub fn reloader(&self, source: Arc<dyn PolicySource>) -> Reloader {
+        Reloader::new(source, self.handle()).with_metrics(Arc::clone(&self.state.metrics))
+    }
+
+    /// Binds `addr` for Prometheus metrics (requests by outcome, upstream errors by kind,
+    /// reloads by result, a latency histogram) and returns the address bound and the server,
+    /// which runs until dropped.
+    ///
+    /// # Errors
+    ///
+    /// When the address cannot be bound.
+    pub async fn bind_metrics(
+        &self,
+        addr: SocketAddr,
+    ) -> Result<(SocketAddr, impl Future<Output = ()> + Send + 'static), StartError> {
+        crate::metrics::bind(addr, Arc::clone(&self.state.metrics)).await
     }
 
     /// A handle that replaces the policy in force (for every request that starts afterwards).

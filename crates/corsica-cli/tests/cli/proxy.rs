@@ -286,6 +286,8 @@ fn the_access_log_can_be_json() {
             &format!("http://{}", upstream.addr()),
             "--log-format",
             "json",
+            "--metrics",
+            "127.0.0.1:0",
         ],
     );
     get(proxy.addr, "/items?x=1", "https://a.example");
@@ -307,4 +309,22 @@ fn the_access_log_can_be_json() {
         "{event}"
     );
     assert!(event["duration_ms"].is_number(), "{event}");
+
+    // Prometheus text: the request counted by outcome, the latency observed.
+    let metrics: SocketAddr = log
+        .lines()
+        .find_map(|l| l.strip_prefix("corsica proxy: metrics on http://"))
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .expect("the metrics address")
+        .parse()
+        .unwrap();
+    let text = get(metrics, "/metrics", "-");
+    assert!(
+        text.contains("corsica_proxy_requests_total{outcome=\"actual-allowed\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("corsica_proxy_request_duration_seconds_count 1"),
+        "{text}"
+    );
 }
