@@ -253,6 +253,10 @@ where
     B::Error: Into<BoxError>,
 {
     let limits = &state.limits;
+    let mut request = request;
+    // An HTTP/1.1 upgrade (WebSocket): the client's side of the connection, once answered 101.
+    let upgrade = upgrade_protocol(request.headers())
+        .map(|protocol| (protocol, hyper::upgrade::on(&mut request)));
     let (mut parts, body) = request.into_parts();
     let version = parts.version;
     if let Some(max) = limits.max_body_bytes {
@@ -277,6 +281,12 @@ where
                 .map(str::to_owned)
         });
     remove_hop_by_hop(&mut parts.headers);
+    if let Some((protocol, _)) = &upgrade {
+        parts
+            .headers
+            .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        parts.headers.insert(header::UPGRADE, protocol.clone());
+    }
     add_forwarded(&mut parts.headers, peer, state.scheme, host.as_deref());
     if let Some(host) = host.as_deref().and_then(|h| HeaderValue::from_str(h).ok()) {
         parts.headers.insert(header::HOST, host);
@@ -302,6 +312,11 @@ where
         .await
         .map_err(|_| Fault::FirstByteTimeout)?
         .map_err(|e| classify(&e))?;
+    if response.status() == StatusCode::SWITCHING_PROTOCOLS {
+        if let Some((_, client)) = upgrade {
+            return Ok(switch(response, client, version));
+        }
+    }
     let (mut parts, body) = response.into_parts();
     remove_hop_by_hop(&mut parts.headers);
     // The client's version, whatever the upstream speaks (an HTTP/1.0 upstream must not turn a
@@ -309,6 +324,51 @@ where
     parts.version = version;
     let body = IdleTimeout::new(body, limits.idle_timeout).boxed();
     Ok(Response::from_parts(parts, body))
+}
+
+/// The protocol an HTTP/1.1 request asks to upgrade to (`Connection: upgrade` and `Upgrade`).
+fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
+    let asks = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
+    if asks {
+        headers.get(header::UPGRADE).cloned()
+    } else {
+        None
+    }
+}
+
+/// The upstream switched protocols: answers the client 101 with the upstream's `Upgrade`, then
+/// copies bytes both ways between the two upgraded connections until either side closes.
+fn switch(
+    mut response: Response<hyper::body::Incoming>,
+    client: hyper::upgrade::OnUpgrade,
+    version: http::Version,
+) -> Response<ProxyBody> {
+    let upstream = hyper::upgrade::on(&mut response);
+    let (mut parts, _) = response.into_parts();
+    let protocol = parts.headers.get(header::UPGRADE).cloned();
+    remove_hop_by_hop(&mut parts.headers);
+    parts
+        .headers
+        .insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    if let Some(protocol) = protocol {
+        parts.headers.insert(header::UPGRADE, protocol);
+    }
+    parts.version = version;
+    tokio::spawn(async move {
+        let (Ok(client), Ok(upstream)) = (client.await, upstream.await) else {
+            tracing::debug!(target: "corsica_proxy", "an upgrade did not complete");
+            return;
+        };
+        let mut client = hyper_util::rt::TokioIo::new(client);
+        let mut upstream = hyper_util::rt::TokioIo::new(upstream);
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+    });
+    Response::from_parts(parts, empty())
 }
 
 /// The fault an upstream request failed with.

@@ -4,7 +4,8 @@
 //! - `faults`: the upstream refusing, down, restarted, slow; a graceful stop;
 //! - `limits`: header and body sizes, malformed requests, slow clients;
 //! - `integrity`: bodies of 0 B to 8 MiB, chunked and fixed-length, both ways;
-//! - `reload`: policies swapped under a steady load, bad files refused.
+//! - `reload`: policies swapped under a steady load, bad files refused;
+//! - `upgrade`: WebSocket upgrades through, disallowed origins refused.
 
 mod faults;
 mod integrity;
@@ -12,6 +13,7 @@ mod limits;
 mod reload;
 mod server_vectors;
 mod support;
+mod upgrade;
 
 fn main() {
     let args = libtest_mimic::Arguments::from_args();
@@ -20,5 +22,6 @@ fn main() {
     trials.extend(limits::trials());
     trials.extend(integrity::trials());
     trials.extend(reload::trials());
+    trials.extend(upgrade::trials());
     libtest_mimic::run(&args, trials).exit();
 }
