@@ -20,6 +20,10 @@ upstream, whose own CORS headers are replaced by the policy's. When the upstream
 reached or is too slow, the answer is 502 or 504 with the policy's CORS headers, so the page's
 script can read it. The upstream comes only from --upstream: this is not an open proxy.
 
+WebSocket upgrades pass through. Browsers do not apply CORS to WebSockets: any page can open one
+to your service. With reject_disallowed = true in the policy, an upgrade whose Origin the policy
+does not allow is refused with 403, the one defence against cross-site WebSocket hijacking.
+
 Reload: on SIGHUP, and when the policy file changes, the file is read again; an invalid file is
 refused (its problems logged as `corsica policy lint` words them) and the policy in force stays.
 Stop: Ctrl-C or SIGTERM stops accepting, lets requests under way finish (--drain-timeout), exit 0.
@@ -28,11 +32,13 @@ Examples:
   corsica proxy --policy cors.toml --upstream http://127.0.0.1:3000
   corsica proxy --policy cors.toml --upstream http://127.0.0.1:3000 --listen 0.0.0.0:8080 \\
     --max-body-bytes 10485760 --log-format json --metrics 127.0.0.1:9090
+  corsica proxy --policy cors.toml --upstream http://127.0.0.1:3000 --listen 0.0.0.0:8443 \\
+    --tls-cert cert.pem --tls-key key.pem
 
 Exit status:
   0  stopped with Ctrl-C or SIGTERM
-  2  the policy file is invalid (every mistake is listed), --listen cannot be bound, or
-     --upstream is not an http:// URL";
+  2  the policy file is invalid (every mistake is listed), --listen cannot be bound,
+     --upstream is not an http:// URL, or the TLS files cannot be used";
 
 /// `corsica proxy` as typed.
 #[derive(Debug, Args)]
@@ -59,6 +65,15 @@ pub(crate) struct ProxyArgs {
     /// kind, reloads, a latency histogram).
     #[arg(long, value_name = "ADDR")]
     metrics: Option<String>,
+
+    /// Speak TLS to clients with this PEM certificate chain (HTTP/2 and HTTP/1.1 by ALPN); needs
+    /// --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
 
     /// The access log's format, on standard error.
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "text")]
@@ -167,6 +182,12 @@ pub(crate) fn run(args: &ProxyArgs) -> Result<Exit, CliError> {
         idle_timeout: seconds("idle-timeout", args.idle_timeout)?,
         drain_timeout: seconds("drain-timeout", args.drain_timeout)?,
     };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(corsica_proxy::tls_config(cert, key).map_err(CliError::new)?)
+        }
+        _ => None,
+    };
     let format = PolicyFormat::from_path(&args.policy).ok_or_else(|| {
         CliError::new(format!(
             "--policy {}: cannot tell the format from the name; name it .toml, .yaml, .yml or .json",
@@ -212,9 +233,13 @@ pub(crate) fn run(args: &ProxyArgs) -> Result<Exit, CliError> {
             upstream: upstream.clone(),
             limits,
         };
-        let proxy = Proxy::bind(options, policy)
+        let mut proxy = Proxy::bind(options, policy)
             .await
             .map_err(|e| CliError::new(e.to_string()))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        if let Some(tls) = tls {
+            proxy = proxy.with_tls(tls);
+        }
         let addr = proxy
             .local_addr()
             .map_err(|e| CliError::new(format!("cannot read the address listened on: {e}")))?;
@@ -230,7 +255,7 @@ pub(crate) fn run(args: &ProxyArgs) -> Result<Exit, CliError> {
         let reloader = Arc::new(proxy.reloader(source));
         let watching = tokio::spawn(corsica_proxy::watch(Arc::clone(&reloader)));
         error::eprint(&format!(
-            "corsica proxy: listening on http://{addr}, forwarding to {upstream} with the policy {name}\n"
+            "corsica proxy: listening on {scheme}://{addr}, forwarding to {upstream} with the policy {name}\n"
         ));
         let metrics = metrics.map(|(addr, serve)| {
             error::eprint(&format!(

@@ -176,7 +176,9 @@ where
             request.method().as_str(),
             request.headers(),
             uri.authority().map(|a| a.as_str()),
-            uri.scheme_str(),
+            // Over TLS the scheme is known even when the request target does not say it.
+            uri.scheme_str()
+                .or((state.scheme == "https").then_some("https")),
         );
         let decision = policy.decide(&head);
         let origin = request.headers().get(header::ORIGIN).map(|v| v.as_bytes());

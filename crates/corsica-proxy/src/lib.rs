@@ -22,6 +22,7 @@ mod forward;
 mod metrics;
 mod reload;
 mod server;
+mod tls;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -29,6 +30,7 @@ use std::time::Duration;
 
 pub use reload::{PolicySource, Reloader, watch};
 pub use server::Proxy;
+pub use tls::tls_config;
 
 /// The upstream every request goes to: `http://host[:port][/base]`.
 #[derive(Clone, Debug, PartialEq, Eq)]

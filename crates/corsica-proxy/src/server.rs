@@ -40,6 +40,7 @@ use crate::{Limits, Options, PolicySource, Reloader, StartError, Upstream};
 pub struct Proxy {
     listener: TcpListener,
     state: Arc<State>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl std::fmt::Debug for Proxy {
@@ -114,7 +115,23 @@ impl Proxy {
             scheme: "http",
             metrics: Arc::new(crate::metrics::Metrics::new()),
         });
-        Proxy { listener, state }
+        Proxy {
+            listener,
+            state,
+            tls: None,
+        }
+    }
+
+    /// Speaks TLS to clients with `config` (see [`tls_config`](crate::tls_config)): HTTP/2 or
+    /// HTTP/1.1 by ALPN, `X-Forwarded-Proto: https`, and the `https` scheme for the CORS
+    /// decision of requests that carry none.
+    #[must_use]
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        if let Some(state) = Arc::get_mut(&mut self.state) {
+            state.scheme = "https";
+        }
+        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
+        self
     }
 
     /// The address listened on.
@@ -174,7 +191,11 @@ impl Proxy {
     /// under way up to [`Limits::drain_timeout`] to finish. Connection tasks run in the current
     /// tracing span.
     pub async fn run(self, stop: impl Future<Output = ()>) {
-        let Proxy { listener, state } = self;
+        let Proxy {
+            listener,
+            state,
+            tls,
+        } = self;
         let limits = state.limits.clone();
         let mut builder = auto::Builder::new(TokioExecutor::new());
         builder
@@ -214,19 +235,52 @@ impl Proxy {
             let state = Arc::clone(&state);
             let service =
                 service_fn(move |request| forward::handle(Arc::clone(&state), peer, request));
-            let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .into_owned();
-            let connection = graceful.watch(connection);
-            tokio::spawn(
-                async move {
-                    if let Err(e) = connection.await {
-                        tracing::debug!(target: "corsica_proxy", error = %e, %peer, "connection ended with an error");
-                    }
-                    drop(permit);
+            match &tls {
+                None => {
+                    let connection = builder
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                        .into_owned();
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(
+                        async move {
+                            if let Err(e) = connection.await {
+                                tracing::debug!(target: "corsica_proxy", error = %e, %peer, "connection ended with an error");
+                            }
+                            drop(permit);
+                        }
+                        .in_current_span(),
+                    );
                 }
-                .in_current_span(),
-            );
+                Some(acceptor) => {
+                    let acceptor = acceptor.clone();
+                    let watcher = graceful.watcher();
+                    let builder = builder.clone();
+                    let handshake = limits.client_header_timeout;
+                    tokio::spawn(
+                        async move {
+                            let stream = match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                                Ok(Ok(stream)) => stream,
+                                Ok(Err(e)) => {
+                                    tracing::debug!(target: "corsica_proxy", error = %e, %peer, "TLS handshake failed");
+                                    return;
+                                }
+                                Err(_) => {
+                                    tracing::debug!(target: "corsica_proxy", %peer, "TLS handshake timed out");
+                                    return;
+                                }
+                            };
+                            let connection = builder
+                                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                                .into_owned();
+                            if let Err(e) = watcher.watch(connection).await {
+                                tracing::debug!(target: "corsica_proxy", error = %e, %peer, "connection ended with an error");
+                            }
+                            drop(permit);
+                        }
+                        .in_current_span(),
+                    );
+                }
+            }
         }
         drop(listener);
         tokio::select! {

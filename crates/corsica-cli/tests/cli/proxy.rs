@@ -188,6 +188,22 @@ fn startup_errors_exit_2_with_one_line_each() {
         out.stderr
     );
 
+    let out = dir
+        .corsica(["proxy", "--policy"])
+        .arg(&good)
+        .args([
+            "--upstream",
+            "http://127.0.0.1:9",
+            "--tls-cert",
+            "nope.pem",
+            "--tls-key",
+            "nope.pem",
+        ])
+        .run()
+        .code(2);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.contains("--tls-cert nope.pem"), "{}", out.stderr);
+
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
     let out = dir

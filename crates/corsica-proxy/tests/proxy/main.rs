@@ -5,7 +5,8 @@
 //! - `limits`: header and body sizes, malformed requests, slow clients;
 //! - `integrity`: bodies of 0 B to 8 MiB, chunked and fixed-length, both ways;
 //! - `reload`: policies swapped under a steady load, bad files refused;
-//! - `upgrade`: WebSocket upgrades through, disallowed origins refused.
+//! - `upgrade`: WebSocket upgrades through, disallowed origins refused;
+//! - `tls`: TLS toward clients, HTTP/1.1 and HTTP/2 by ALPN.
 
 mod faults;
 mod integrity;
@@ -13,6 +14,7 @@ mod limits;
 mod reload;
 mod server_vectors;
 mod support;
+mod tls;
 mod upgrade;
 
 fn main() {
@@ -23,5 +25,6 @@ fn main() {
     trials.extend(integrity::trials());
     trials.extend(reload::trials());
     trials.extend(upgrade::trials());
+    trials.extend(tls::trials());
     libtest_mimic::run(&args, trials).exit();
 }
