@@ -31,6 +31,7 @@ pub(crate) fn trials() -> Vec<Trial> {
         trial!(hop_by_hop_headers_go_and_forwarding_headers_come),
         trial!(routes_pick_the_policy_by_path),
         trial!(http2_cleartext_is_served),
+        trial!(connections_beyond_the_limit_wait),
     ]
 }
 
@@ -264,5 +265,40 @@ fn http2_cleartext_is_served() {
         let got = send(&client, get(proxy.addr, "/", APP)).await.unwrap();
         assert_eq!(got.status, 200);
         assert_eq!(got.header("access-control-allow-origin"), Some(APP));
+    });
+}
+
+fn connections_beyond_the_limit_wait() {
+    block_on(async {
+        let (up, _) = counting().await;
+        let limits = Limits {
+            max_connections: 2,
+            client_header_timeout: Duration::from_secs(10),
+            ..quick_limits()
+        };
+        let proxy = proxy(up.addr, policy(POLICY), limits).await;
+        let first = TcpStream::connect(proxy.addr).await.unwrap();
+        let _second = TcpStream::connect(proxy.addr).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        // The third connection waits in the backlog: its request gets no answer yet.
+        let mut third = TcpStream::connect(proxy.addr).await.unwrap();
+        third
+            .write_all(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 12];
+        let early =
+            tokio::time::timeout(Duration::from_millis(300), third.read_exact(&mut buf)).await;
+        assert!(
+            early.is_err(),
+            "a third connection was served beyond the limit of 2"
+        );
+        // A slot frees: it is served.
+        drop(first);
+        tokio::time::timeout(Duration::from_secs(5), third.read_exact(&mut buf))
+            .await
+            .expect("served once a connection closed")
+            .unwrap();
+        assert_eq!(&buf, b"HTTP/1.1 200");
     });
 }
