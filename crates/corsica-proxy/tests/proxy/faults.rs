@@ -24,6 +24,7 @@ pub(crate) fn trials() -> Vec<Trial> {
         trial!(restarted_upstream_serves_the_next_requests),
         trial!(a_stop_drains_requests_under_way),
         trial!(a_silent_upstream_body_is_cut_off),
+        trial!(a_connect_timeout_is_504_with_cors_headers),
     ]
 }
 
@@ -175,4 +176,46 @@ impl<T> futures_core::Stream for ReceiverStream<T> {
     ) -> std::task::Poll<Option<T>> {
         self.0.poll_recv(cx)
     }
+}
+
+/// An upstream whose accept queue is full: the kernel drops further SYNs, so connecting hangs.
+fn a_connect_timeout_is_504_with_cors_headers() {
+    block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(0).unwrap();
+        let addr = listener.local_addr().unwrap();
+        // Fill the queue (never accepted).
+        let mut fillers = Vec::new();
+        for _ in 0..4 {
+            if let Ok(Ok(s)) = tokio::time::timeout(
+                Duration::from_millis(200),
+                tokio::net::TcpStream::connect(addr),
+            )
+            .await
+            {
+                fillers.push(s);
+            }
+        }
+        let limits = crate::support::Limits {
+            connect_timeout: Duration::from_millis(300),
+            first_byte_timeout: Duration::from_secs(5),
+            ..quick_limits()
+        };
+        let proxy = proxy(addr, policy(POLICY), limits).await;
+        let started = Instant::now();
+        let got = send(&client(), get(proxy.addr, "/", APP)).await.unwrap();
+        assert_eq!(got.status, 504, "{got:?}");
+        assert_eq!(got.header("access-control-allow-origin"), Some(APP));
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            String::from_utf8_lossy(&got.body).contains("connecting"),
+            "{got:?}"
+        );
+        drop(listener);
+    });
 }
