@@ -208,3 +208,32 @@ impl fmt::Display for StartError {
 }
 
 impl std::error::Error for StartError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_urls() {
+        let up = Upstream::parse("http://127.0.0.1:3000/api/").unwrap();
+        assert_eq!(up.authority(), "127.0.0.1:3000");
+        assert_eq!(up.to_string(), "http://127.0.0.1:3000/api");
+        assert_eq!(
+            Upstream::parse("http://localhost").unwrap().to_string(),
+            "http://localhost"
+        );
+        for (bad, says) in [
+            ("127.0.0.1:3000", "write it as http://127.0.0.1:3000"),
+            ("https://a.example", "https upstream is not supported"),
+            ("ftp://a.example", "is not http"),
+            ("http://user:pw@a.example", "remove the part before @"),
+            ("http://a.example/?x=1", "query or fragment"),
+            ("http://a.example/#x", "query or fragment"),
+            ("http://", "not a URL"),
+            ("not a url", "not a URL"),
+        ] {
+            let err = Upstream::parse(bad).unwrap_err();
+            assert!(err.contains(says), "{bad}: {err}");
+        }
+    }
+}
