@@ -100,18 +100,31 @@ impl Reloader {
 }
 
 /// Reloads on SIGHUP and whenever the source's file changes (written in place, or replaced by a
-/// rename as editors and `mv` do), until dropped. Changes that come in a burst are taken as one.
-pub async fn watch(reloader: Arc<Reloader>) {
+/// rename as editors and `mv` do), for as long as the returned future runs. The SIGHUP handler
+/// and the file watcher are in place when this returns (call it within a tokio runtime), so a
+/// SIGHUP sent afterwards never ends the process. Changes that come in a burst are taken as one.
+pub fn watch(reloader: Arc<Reloader>) -> impl std::future::Future<Output = ()> + Send {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<&'static str>();
-    // Keeps the file watcher alive as long as this future.
-    let _watcher = reloader
+    let watcher = reloader
         .source
         .path()
         .and_then(|path| watch_file(path, tx.clone()));
     #[cfg(unix)]
-    {
+    let hangup = {
         use tokio::signal::unix::{SignalKind, signal};
-        if let Ok(mut hup) = signal(SignalKind::hangup()) {
+        match signal(SignalKind::hangup()) {
+            Ok(hup) => Some(hup),
+            Err(e) => {
+                tracing::warn!(target: "corsica_proxy", error = %e, "cannot handle SIGHUP; the policy reloads on file changes only");
+                None
+            }
+        }
+    };
+    async move {
+        // Keeps the file watcher alive as long as this future.
+        let _watcher = watcher;
+        #[cfg(unix)]
+        if let Some(mut hup) = hangup {
             let tx = tx.clone();
             tokio::spawn(async move {
                 while hup.recv().await.is_some() {
@@ -121,18 +134,19 @@ pub async fn watch(reloader: Arc<Reloader>) {
                 }
             });
         }
-    }
-    while let Some(why) = rx.recv().await {
-        // Let a burst of events (truncate, write, close) settle, then read once.
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        let mut why = why;
-        while let Ok(more) = rx.try_recv() {
-            if more == "SIGHUP" {
-                why = more;
+        drop(tx);
+        while let Some(why) = rx.recv().await {
+            // Let a burst of events (truncate, write, close) settle, then read once.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            let mut why = why;
+            while let Ok(more) = rx.try_recv() {
+                if more == "SIGHUP" {
+                    why = more;
+                }
             }
+            let reloader = Arc::clone(&reloader);
+            let _ = tokio::task::spawn_blocking(move || reloader.reload(why)).await;
         }
-        let reloader = Arc::clone(&reloader);
-        let _ = tokio::task::spawn_blocking(move || reloader.reload(why)).await;
     }
 }
 
