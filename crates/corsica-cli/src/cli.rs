@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::check::CheckArgs;
 use crate::demo::DemoArgs;
 use crate::policy::PolicyCommand;
+use crate::proxy::ProxyArgs;
 
 const TOP_AFTER_HELP: &str = "\
 Examples:
@@ -76,6 +77,8 @@ pub(crate) enum Command {
     Policy(PolicyCommand),
     /// Start a demo API and a page on another origin that calls it; click requests, see why.
     Demo(DemoArgs),
+    /// Enforce a policy file in front of any HTTP service, as a reverse proxy.
+    Proxy(ProxyArgs),
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod demo;
 mod error;
 mod output;
 mod policy;
+mod proxy;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,6 +30,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy::run(command),
         Command::Demo(args) => demo::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -3,7 +3,8 @@
 //!
 //! - `args`: the command line itself; `lint` and `eval`: `corsica policy`;
 //! - `check`: `corsica check` against loopback stub servers (HTTP/1.1, HTTPS with HTTP/2);
-//! - `demo`: `corsica demo` in real Chromium.
+//! - `demo`: `corsica demo` in real Chromium;
+//! - `proxy`: `corsica proxy` in front of a loopback upstream (startup errors, reload, drain).
 //!
 //! `corsica check` against real Chromium over generated scenarios is its own binary
 //! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
@@ -13,4 +14,5 @@ mod check;
 mod demo;
 mod eval;
 mod lint;
+mod proxy;
 mod util;
