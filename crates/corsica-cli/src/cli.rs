@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 use crate::check::CheckArgs;
 use crate::demo::DemoArgs;
+use crate::export::ExportArgs;
 use crate::policy::PolicyCommand;
 
 const TOP_AFTER_HELP: &str = "\
@@ -76,6 +77,8 @@ pub(crate) enum Command {
     Policy(PolicyCommand),
     /// Start a demo API and a page on another origin that calls it; click requests, see why.
     Demo(DemoArgs),
+    /// Write a policy out as a configuration file for an edge server (nginx).
+    Export(ExportArgs),
 }
 
 #[cfg(test)]

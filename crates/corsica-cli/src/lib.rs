@@ -7,6 +7,7 @@ pub mod check;
 mod cli;
 mod demo;
 mod error;
+mod export;
 mod output;
 mod policy;
 
@@ -29,6 +30,7 @@ pub fn run() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Policy(command) => policy::run(command),
         Command::Demo(args) => demo::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

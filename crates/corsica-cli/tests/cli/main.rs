@@ -3,7 +3,8 @@
 //!
 //! - `args`: the command line itself; `lint` and `eval`: `corsica policy`;
 //! - `check`: `corsica check` against loopback stub servers (HTTP/1.1, HTTPS with HTTP/2);
-//! - `demo`: `corsica demo` in real Chromium.
+//! - `demo`: `corsica demo` in real Chromium;
+//! - `export`: `corsica export nginx`, with the real nginx for `--check`.
 //!
 //! `corsica check` against real Chromium over generated scenarios is its own binary
 //! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
@@ -12,5 +13,6 @@ mod args;
 mod check;
 mod demo;
 mod eval;
+mod export;
 mod lint;
 mod util;
