@@ -23,6 +23,11 @@ pub struct Case {
     pub request: Request,
     /// What the browser must conclude.
     pub expect: Expect,
+    /// Enforcement points that cannot pass this case, each with the reason: `{"nginx": "why"}`
+    /// (see `vectors/README.md`). Such a point reports the case as ignored with the reason, and
+    /// fails it once it passes, so that the entry gets removed.
+    #[serde(default)]
+    pub exceptions: std::collections::BTreeMap<String, String>,
 }
 
 /// The `fetch()` a page makes.
@@ -62,11 +67,6 @@ pub struct Expect {
     /// The engine is believed wrong on this case; the text says how (see [`crate::verdict`]).
     #[serde(default)]
     pub engine_bug: Option<String>,
-    /// Enforcement points that cannot pass this case, each with the reason: `{"nginx": "why"}`
-    /// (see `vectors/README.md`). Such a point reports the case as ignored with the reason, and
-    /// fails it once it passes, so that the entry gets removed.
-    #[serde(default)]
-    pub exceptions: std::collections::BTreeMap<String, String>,
 }
 
 /// Where the page that makes the request comes from: a placeholder for a loopback origin that

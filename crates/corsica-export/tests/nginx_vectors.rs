@@ -38,6 +38,24 @@ fn free_port(held: &mut Vec<TcpListener>) -> SocketAddr {
     addr
 }
 
+/// A hostile request that nginx answers otherwise than the engine must still be refused: a
+/// `400` that never reaches the upstream and carries no CORS header.
+fn refused(got: &client::Received, calls: usize) -> Result<(), String> {
+    let cors = got
+        .headers
+        .iter()
+        .any(|(n, _)| n.starts_with("access-control-"));
+    if got.status == 400 && calls == 0 && !cors {
+        Ok(())
+    } else {
+        Err(format!(
+            "a hostile request must be refused: expected 400, no upstream call and no CORS \
+             header, got {} with {calls} upstream call(s) and CORS headers: {cors}",
+            got.status
+        ))
+    }
+}
+
 struct Served {
     index: usize,
     test: String,
@@ -124,6 +142,7 @@ fn main() {
     for s in served {
         let upstream = Arc::clone(&upstream);
         let server = Arc::clone(&server);
+        let hostile = s.test.starts_with("server::hostile::");
         trials.push(Trial::ignorable_test(s.test, move || {
             let _running = &server;
             let case = &s.case;
@@ -139,7 +158,11 @@ fn main() {
                                 .iter()
                                 .filter(|r| r.path() == path)
                                 .count();
-                            judge_response(case, &got, calls)
+                            let judged = judge_response(case, &got, calls);
+                            if hostile && exception.is_some() && judged.is_err() {
+                                refused(&got, calls)?;
+                            }
+                            judged
                         })
                 }
                 Plan::InProcess(_, reason) => {
