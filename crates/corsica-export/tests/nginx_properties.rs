@@ -41,7 +41,7 @@ impl Rng {
     fn pick<'a>(&mut self, pool: &[&'a str]) -> &'a str {
         pool[self.below(pool.len())]
     }
-    fn some<'a>(&mut self, pool: &[&'a str], max: usize) -> Vec<String> {
+    fn some(&mut self, pool: &[&str], max: usize) -> Vec<String> {
         (0..self.below(max + 1))
             .map(|_| self.pick(pool).to_owned())
             .collect()
