@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 use crate::check::CheckArgs;
 use crate::demo::DemoArgs;
+use crate::export::ExportArgs;
 use crate::policy::PolicyCommand;
 use crate::proxy::ProxyArgs;
 
@@ -79,6 +80,8 @@ pub(crate) enum Command {
     Demo(DemoArgs),
     /// Enforce a policy file in front of any HTTP service, as a reverse proxy.
     Proxy(ProxyArgs),
+    /// Write a policy out as a configuration file for an edge server (nginx).
+    Export(ExportArgs),
 }
 
 #[cfg(test)]

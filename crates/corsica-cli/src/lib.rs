@@ -7,6 +7,7 @@ pub mod check;
 mod cli;
 mod demo;
 mod error;
+mod export;
 mod output;
 mod policy;
 mod proxy;
@@ -31,6 +32,7 @@ pub fn run() -> ExitCode {
         Command::Policy(command) => policy::run(command),
         Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -23,6 +23,11 @@ pub struct Case {
     pub request: Request,
     /// What the browser must conclude.
     pub expect: Expect,
+    /// Enforcement points that cannot pass this case, each with the reason: `{"nginx": "why"}`
+    /// (see `vectors/README.md`). Such a point reports the case as ignored with the reason, and
+    /// fails it once it passes, so that the entry gets removed.
+    #[serde(default)]
+    pub exceptions: std::collections::BTreeMap<String, String>,
 }
 
 /// The `fetch()` a page makes.

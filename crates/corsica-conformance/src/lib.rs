@@ -69,6 +69,33 @@ pub fn verdict(
     }
 }
 
+/// The result of a case for an enforcement point the case lists in its `exceptions` (the point
+/// cannot pass it; the text says why): while the point disagrees, the case is reported as
+/// ignored with the reason; once it agrees, the case fails so that the entry gets removed. A
+/// case without an exception for the point simply passes or fails.
+///
+/// # Errors
+///
+/// The failure to report.
+pub fn exception_verdict(
+    exception: Option<&str>,
+    point: &str,
+    result: Result<(), String>,
+) -> Result<Completion, Failed> {
+    match (exception, result) {
+        (None, Ok(())) => Ok(Completion::Completed),
+        (None, Err(e)) => Err(e.into()),
+        (Some(why), Err(_)) => Ok(Completion::ignored_with(format!(
+            "EXCEPTION ({point}): {why}"
+        ))),
+        (Some(why), Ok(())) => Err(format!(
+            "this case lists an exception for {point} ({why}) but {point} now passes it: remove \
+             the `exceptions` entry"
+        )
+        .into()),
+    }
+}
+
 /// A test that fails with `error`: how runners report a [`Loaded::Broken`] file or case.
 pub fn broken(test: String, error: String) -> Trial {
     Trial::test(test, move || Err(error.into()))

@@ -24,6 +24,11 @@ pub struct Case {
     /// The engine is believed wrong on this case; the text says how (see [`crate::verdict`]).
     #[serde(default)]
     pub engine_bug: Option<String>,
+    /// Enforcement points that cannot pass this case, each with the reason: `{"nginx": "why"}`
+    /// (see `vectors/README.md`). Such a point reports the case as ignored with the reason, and
+    /// fails it once it passes, so that the entry gets removed.
+    #[serde(default)]
+    pub exceptions: std::collections::BTreeMap<String, String>,
 }
 
 /// The request as the server receives it.

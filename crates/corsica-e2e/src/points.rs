@@ -123,3 +123,50 @@ impl EnforcementPoint for Actix {
         }))
     }
 }
+
+/// The policy exported by `corsica export nginx` (corsica-export), run by a real nginx on the
+/// case's port in front of a loopback upstream that answers as the e2e upstream does and also
+/// sets wrong CORS headers of its own, which the exported file must hide.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Nginx;
+
+/// CORS headers the nginx point's upstream adds to every answer, all wrong.
+pub const WRONG_UPSTREAM_CORS: [(&str, &str); 4] = [
+    ("Access-Control-Allow-Origin", "https://upstream.invalid"),
+    ("Access-Control-Allow-Credentials", "true"),
+    ("Access-Control-Expose-Headers", "x-upstream"),
+    ("Access-Control-Allow-Methods", "TRACE"),
+];
+
+impl EnforcementPoint for Nginx {
+    fn name(&self) -> &'static str {
+        "nginx"
+    }
+
+    fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
+        let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
+        let upstream = corsica_harness::StubServer::start(|_| {
+            WRONG_UPSTREAM_CORS
+                .iter()
+                .fold(crate::upstream_response(), |r, (n, v)| r.header(n, *v))
+        })
+        .map_err(|e| format!("the upstream: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let options = corsica_export::Options::new(
+            upstream.origin(),
+            addr.to_string(),
+            "the e2e case's policy",
+            "-",
+        );
+        let text = corsica_export::export(corsica_export::Server::Nginx, &policy, &options)
+            .map_err(|e| format!("corsica export nginx: {e}"))?;
+        drop(listener); // nginx binds the port itself
+        let nginx = corsica_harness::nginx::Nginx::start(
+            &text,
+            corsica_export::nginx::wrapper_config,
+            &[addr],
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(Box::new((nginx, upstream)))
+    }
+}

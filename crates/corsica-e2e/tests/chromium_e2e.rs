@@ -8,8 +8,8 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
 use corsica_conformance::e2e::{Case, Origins, PageOrigin};
-use corsica_conformance::{Loaded, broken, load};
-use corsica_e2e::{Actix, EnforcementPoint, Engine, Proxy, Tower};
+use corsica_conformance::{Loaded, broken, exception_verdict, load};
+use corsica_e2e::{Actix, EnforcementPoint, Engine, Nginx, Proxy, Tower};
 use corsica_harness::{Chromium, Page, StubResponse, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::json;
@@ -154,7 +154,7 @@ fn main() {
         _chromium: chromium,
     }));
 
-    let points: Vec<&'static dyn EnforcementPoint> = vec![&Engine, &Tower, &Actix, &Proxy];
+    let points: Vec<&'static dyn EnforcementPoint> = vec![&Engine, &Tower, &Actix, &Proxy, &Nginx];
     let mut trials = Vec::new();
     for point in points {
         for loaded in load::<Case>() {
@@ -168,10 +168,13 @@ fn main() {
             let name = format!("{}::{test}", point.name());
             let ignored = case.expect.engine_bug.is_some();
             let world = Arc::clone(&world);
+            let exception = case.exceptions.get(point.name()).cloned();
             trials.push(
-                Trial::test(name, move || {
+                Trial::ignorable_test(name, move || {
                     let world = world.lock().map_err(|_| "an earlier case panicked")?;
-                    run_case(&world, point, &case)
+                    let result = run_case(&world, point, &case)
+                        .map_err(|e| e.message().unwrap_or("failed").to_owned());
+                    exception_verdict(exception.as_deref(), point.name(), result)
                 })
                 .with_ignored_flag(ignored),
             );

@@ -1,5 +1,6 @@
 //! Test support for corsica: a real headless Chromium driven over the Chrome DevTools Protocol
-//! ([`Chromium`], [`Page`]) and a canned-response HTTP/1.1 server on loopback ([`StubServer`]).
+//! ([`Chromium`], [`Page`]), a canned-response HTTP/1.1 server on loopback ([`StubServer`]) and
+//! a real nginx running an exported configuration ([`nginx::Nginx`]).
 //!
 //! Blocking and thread-based on purpose: tests that use it stay plain `#[test]` functions.
 //! Chromium must be installed (`chromium` on `PATH`, or `CORSICA_CHROMIUM`); when it is not,
@@ -7,6 +8,7 @@
 //! proves nothing.
 
 mod cdp;
+pub mod nginx;
 mod stub;
 
 pub use cdp::{Chromium, CorsFailure, FetchResult, Page, SentRequest};
@@ -23,6 +25,8 @@ pub enum Error {
     Timeout(String),
     /// Socket I/O.
     Io(std::io::Error),
+    /// A server under test (nginx) is missing, refused its configuration or did not start.
+    Server(String),
 }
 
 impl std::fmt::Display for Error {
@@ -32,6 +36,7 @@ impl std::fmt::Display for Error {
             Error::Protocol(m) => write!(f, "DevTools protocol: {m}"),
             Error::Timeout(m) => write!(f, "timed out: {m}"),
             Error::Io(e) => write!(f, "I/O: {e}"),
+            Error::Server(m) => f.write_str(m),
         }
     }
 }

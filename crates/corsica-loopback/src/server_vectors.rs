@@ -189,6 +189,54 @@ pub fn plan(case: &Case, path: &str, authority: &str) -> Plan {
 /// `absent` names, and the decision it logged (one event, with the expected outcome).
 pub fn judge(case: &Case, got: &Received, calls: usize, logged: &[Logged]) -> Result<(), String> {
     let e = &case.expect;
+    let mut errors = match judge_response(case, got, calls) {
+        Ok(()) => String::new(),
+        Err(e) => e,
+    };
+    match logged {
+        [event] => {
+            if event.outcome != e.outcome.as_str() {
+                let _ = writeln!(
+                    errors,
+                    "logged outcome: expected {}, got {} ({})",
+                    e.outcome, event.outcome, event.reason
+                );
+            }
+            let want_level = if e.outcome == Outcome::NotCors {
+                "TRACE"
+            } else {
+                "DEBUG"
+            };
+            if event.level != want_level || event.reason.is_empty() {
+                let _ = writeln!(
+                    errors,
+                    "log event: expected level {want_level} and a reason, got {event:?}"
+                );
+            }
+        }
+        _ => {
+            let _ = writeln!(errors, "expected one `corsica` log event, got {logged:?}");
+        }
+    }
+
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        let reason = logged.first().map_or("", |l| l.reason.as_str());
+        Err(format!("{errors}  (reason logged: {reason})"))
+    }
+}
+
+/// Compares the response alone with what the case expects (for enforcement points that log
+/// nothing, such as an exported nginx configuration): the status, whether the upstream ran, the
+/// exact multiset of `access-control-*` response headers, the `Vary` elements and the `absent`
+/// names.
+///
+/// # Errors
+///
+/// Every difference, one per line.
+pub fn judge_response(case: &Case, got: &Received, calls: usize) -> Result<(), String> {
+    let e = &case.expect;
     let mut errors = String::new();
     let want_status = e.status.unwrap_or(200);
     if got.status != want_status {
@@ -246,37 +294,10 @@ pub fn judge(case: &Case, got: &Received, calls: usize, logged: &[Logged]) -> Re
         }
     }
 
-    match logged {
-        [event] => {
-            if event.outcome != e.outcome.as_str() {
-                let _ = writeln!(
-                    errors,
-                    "logged outcome: expected {}, got {} ({})",
-                    e.outcome, event.outcome, event.reason
-                );
-            }
-            let want_level = if e.outcome == Outcome::NotCors {
-                "TRACE"
-            } else {
-                "DEBUG"
-            };
-            if event.level != want_level || event.reason.is_empty() {
-                let _ = writeln!(
-                    errors,
-                    "log event: expected level {want_level} and a reason, got {event:?}"
-                );
-            }
-        }
-        _ => {
-            let _ = writeln!(errors, "expected one `corsica` log event, got {logged:?}");
-        }
-    }
-
     if errors.is_empty() {
         Ok(())
     } else {
-        let reason = logged.first().map_or("", |l| l.reason.as_str());
-        Err(format!("{errors}  (reason logged: {reason})"))
+        Err(errors)
     }
 }
 

@@ -49,7 +49,7 @@ pub(crate) struct PolicyFileArgs {
 
 /// `--format`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum FormatArg {
+pub(crate) enum FormatArg {
     // No doc comments on the values: clap would list them one per line.
     Toml,
     Yaml,
@@ -75,6 +75,11 @@ pub(crate) struct PolicyInput {
 }
 
 impl PolicyFileArgs {
+    /// The arguments for `file` (for commands that take the policy as an option, `export`).
+    pub(crate) fn new(file: PathBuf, format: Option<FormatArg>) -> Self {
+        PolicyFileArgs { file, format }
+    }
+
     /// Settles where the policy is read from and in which format.
     pub(crate) fn validate(&self) -> Result<PolicyInput, CliError> {
         let path = (self.file.as_os_str() != "-").then(|| self.file.clone());
@@ -112,6 +117,11 @@ impl PolicyInput {
 
     /// Reads and checks the policy.
     pub(crate) fn load(&self) -> Result<Checked, CliError> {
+        self.load_with_bytes().map(|(_, checked)| checked)
+    }
+
+    /// Reads and checks the policy, keeping the file's bytes (`export` hashes them).
+    pub(crate) fn load_with_bytes(&self) -> Result<(Vec<u8>, Checked), CliError> {
         let bytes = match &self.path {
             Some(path) => read_file(path, "policy file")?,
             None => read_limited(
@@ -120,7 +130,8 @@ impl PolicyInput {
                 "the policy",
             )?,
         };
-        Ok(check(&bytes, self.format))
+        let checked = check(&bytes, self.format);
+        Ok((bytes, checked))
     }
 }
 

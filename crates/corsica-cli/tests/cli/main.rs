@@ -5,6 +5,7 @@
 //! - `check`: `corsica check` against loopback stub servers (HTTP/1.1, HTTPS with HTTP/2);
 //! - `demo`: `corsica demo` in real Chromium;
 //! - `proxy`: `corsica proxy` in front of a loopback upstream (startup errors, reload, drain).
+//! - `export`: `corsica export nginx`, with the real nginx for `--check`.
 //!
 //! `corsica check` against real Chromium over generated scenarios is its own binary
 //! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
@@ -13,6 +14,7 @@ mod args;
 mod check;
 mod demo;
 mod eval;
+mod export;
 mod lint;
 mod proxy;
 mod util;

@@ -509,6 +509,30 @@ impl Policy {
         self.rendered_values.iter().map(|v| &**v)
     }
 
+    /// The constant value this policy sends for `header`, rendered when it was compiled:
+    /// `Access-Control-Allow-Methods`, `-Allow-Headers`, `-Expose-Headers` and `-Max-Age`, when
+    /// the policy sends one that does not depend on the request (`None` otherwise, and for the
+    /// other headers). For tools that write the policy out for another server
+    /// (`corsica export`), so that they never render a list themselves.
+    ///
+    /// ```
+    /// use corsica::{Policy, header::ResponseHeader};
+    /// let policy = Policy::builder().origins(["https://a.example"]).methods(["PUT", "DELETE"]).build().unwrap();
+    /// assert_eq!(policy.constant_value(ResponseHeader::AccessControlAllowMethods), Some("PUT,DELETE"));
+    /// assert_eq!(policy.constant_value(ResponseHeader::AccessControlMaxAge), None);
+    /// ```
+    pub fn constant_value(&self, header: crate::header::ResponseHeader) -> Option<&str> {
+        use crate::header::ResponseHeader as H;
+        let value = match header {
+            H::AccessControlAllowMethods => &self.allow_methods_value,
+            H::AccessControlAllowHeaders => &self.allow_headers_value,
+            H::AccessControlExposeHeaders => &self.expose_headers_value,
+            H::AccessControlMaxAge => &self.max_age_value,
+            _ => return None,
+        };
+        value.as_ref().map(|v| &*v.text)
+    }
+
     /// Whether responses from this policy depend on the request's `Origin`: true for every
     /// policy but a credential-free `*`.
     pub fn varies_by_origin(&self) -> bool {

@@ -1,0 +1,310 @@
+//! `corsica export SERVER --policy FILE --upstream URL [--listen ADDR] [--check] [--json]`: the
+//! policy written out as a configuration file for an edge server (nginx today), by the pure
+//! `corsica-export` crate; this module reads the file, hashes it, prints the result and runs the
+//! server's own syntax check.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::{Args, ValueEnum};
+use corsica_export::{ExportError, Options, Server};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{CliError, Exit, warning_prefix};
+use crate::output::{print, print_json, sanitized};
+use crate::policy::{FormatArg, PolicyFileArgs, Problem};
+
+const EXPORT_AFTER_HELP: &str = "\
+The file starts with a comment: the corsica version, the policy file's SHA-256 and how to
+include it. For nginx, include it inside the http {} block of nginx.conf:
+    http {
+        include /etc/nginx/conf.d/corsica-cors.conf;
+    }
+
+Every key of the policy is expressed exactly or refused: when the server cannot express one
+(for nginx: reject_disallowed, debug with request_headers = [\"*\"]), the command exits 1
+naming the key and the server.
+
+With --json, one document on stdout:
+  {\"server\", \"policy\": {\"file\", \"sha256\"}, \"valid\", \"errors\", \"unsupported\",
+   \"config\", \"check\"}
+
+Examples:
+  corsica export nginx --policy cors.toml --upstream http://127.0.0.1:3000 \\
+    --listen 0.0.0.0:8080 > /etc/nginx/conf.d/corsica-cors.conf
+  corsica export nginx --policy cors.toml --upstream http://127.0.0.1:3000 --check
+
+Exit status:
+  0  the file was written (and, with --check, the server accepts it)
+  1  the policy is invalid, the server cannot express it, or the server refuses the file
+  2  usage or I/O error: no such file, a bad --upstream or --listen, nginx missing for --check";
+
+/// `corsica export` as typed.
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Write a policy out as a configuration file for an edge server, so that the \
+                  server you already run enforces exactly what corsica's engine would: nginx \
+                  (1.22 or later).",
+    after_long_help = EXPORT_AFTER_HELP
+)]
+pub(crate) struct ExportArgs {
+    /// The server to write the configuration for.
+    #[arg(value_enum, value_name = "SERVER")]
+    server: ServerArg,
+
+    /// The policy file: .toml, .yaml, .yml or .json.
+    #[arg(long, value_name = "FILE")]
+    policy: PathBuf,
+
+    /// Read the policy as this format instead of going by its extension.
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: Option<FormatArg>,
+
+    /// Where the server proxies requests to: http://HOST:PORT or https://HOST:PORT.
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+
+    /// The address the server listens on: HOST:PORT, [V6]:PORT or PORT.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: String,
+
+    /// Run the server's own syntax check on the file (nginx -t, in a temporary directory).
+    #[arg(long)]
+    check: bool,
+
+    /// Print one JSON document instead of the file.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The servers `export` writes for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ServerArg {
+    Nginx,
+}
+
+impl From<ServerArg> for Server {
+    fn from(s: ServerArg) -> Self {
+        match s {
+            ServerArg::Nginx => Server::Nginx,
+        }
+    }
+}
+
+/// The `export --json` document.
+#[derive(Debug, Serialize)]
+struct ExportJson {
+    server: &'static str,
+    policy: PolicyJson,
+    valid: bool,
+    errors: Vec<Problem>,
+    unsupported: Option<UnsupportedJson>,
+    config: Option<String>,
+    check: Option<CheckJson>,
+}
+
+#[derive(Debug, Serialize)]
+struct PolicyJson {
+    file: String,
+    sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+struct UnsupportedJson {
+    key: &'static str,
+    route: Option<String>,
+    message: String,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckJson {
+    command: String,
+    ok: bool,
+    output: String,
+}
+
+/// The `--json` document of a command that exits 2.
+#[derive(Debug, Serialize)]
+struct ErrorJson {
+    error: ErrorMessage,
+}
+
+#[derive(Debug, Serialize)]
+struct ErrorMessage {
+    message: String,
+}
+
+/// Runs `corsica export`.
+pub(crate) fn run(args: &ExportArgs) -> Result<Exit, CliError> {
+    match export(args) {
+        Err(CliError::Message(message)) if args.json => {
+            print_json(&ErrorJson {
+                error: ErrorMessage {
+                    message: message.clone(),
+                },
+            })?;
+            Err(CliError::Message(message))
+        }
+        other => other,
+    }
+}
+
+fn export(args: &ExportArgs) -> Result<Exit, CliError> {
+    let server = Server::from(args.server);
+    let input = PolicyFileArgs::new(args.policy.clone(), args.format).validate()?;
+    let (bytes, checked) = input.load_with_bytes()?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    let mut doc = ExportJson {
+        server: server.as_str(),
+        policy: PolicyJson {
+            file: input.name(),
+            sha256: sha256.clone(),
+        },
+        valid: checked.report.valid,
+        errors: checked.report.errors.clone(),
+        unsupported: None,
+        config: None,
+        check: None,
+    };
+    let Some(policy) = checked.policy else {
+        if args.json {
+            print_json(&doc)?;
+        } else {
+            let mut text = String::new();
+            for e in &checked.report.errors {
+                text.push_str(&format!("corsica: error: {}\n", e.human()));
+            }
+            crate::error::eprint(&text);
+        }
+        return Ok(Exit::Fail);
+    };
+    let options = Options::new(&args.upstream, &args.listen, input.name(), sha256);
+    let text = match corsica_export::export(server, &policy, &options) {
+        Ok(text) => text,
+        Err(e @ ExportError::InvalidOption { .. }) => return Err(CliError::new(e.to_string())),
+        Err(e) => {
+            let route = match &e {
+                ExportError::Unsupported { route, .. } => route.clone(),
+                _ => None,
+            };
+            if args.json {
+                doc.unsupported = Some(UnsupportedJson {
+                    key: e.key(),
+                    route,
+                    message: e.to_string(),
+                });
+                print_json(&doc)?;
+            } else {
+                crate::error::eprint(&format!(
+                    "{} {}\n",
+                    crate::error::error_prefix(),
+                    sanitized(&e.to_string())
+                ));
+            }
+            return Ok(Exit::Fail);
+        }
+    };
+    let mut exit = Exit::Ok;
+    if args.check {
+        let check = nginx_check(&text)?;
+        if !check.ok {
+            exit = Exit::Fail;
+            if !args.json {
+                crate::error::eprint(&format!(
+                    "{} nginx refuses the file ({}):\n{}",
+                    crate::error::error_prefix(),
+                    check.command,
+                    sanitized(&check.output)
+                ));
+            }
+        } else if !args.json {
+            crate::error::eprint(&format!(
+                "corsica: nginx accepts the file ({})\n",
+                check.command
+            ));
+        }
+        doc.check = Some(check);
+    }
+    if args.json {
+        doc.config = Some(text);
+        print_json(&doc)?;
+    } else {
+        for w in &checked.report.warnings {
+            crate::error::eprint(&format!("{} {}\n", warning_prefix(), w.human()));
+        }
+        print(&text)?;
+    }
+    Ok(exit)
+}
+
+/// Lower-case hex.
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The nginx binary: `CORSICA_NGINX`, else `nginx` on `PATH`, else `/usr/sbin/nginx`.
+fn nginx_binary() -> Result<PathBuf, CliError> {
+    if let Some(path) = std::env::var_os("CORSICA_NGINX") {
+        return Ok(PathBuf::from(path));
+    }
+    std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("nginx"))
+        .chain([PathBuf::from("/usr/sbin/nginx")])
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            CliError::new(
+                "--check needs nginx: install it (sudo apt-get install -y nginx) or set \
+                 CORSICA_NGINX to its path",
+            )
+        })
+}
+
+/// `nginx -t` on `text` included in a minimal configuration, in a fresh temporary directory.
+fn nginx_check(text: &str) -> Result<CheckJson, CliError> {
+    let binary = nginx_binary()?;
+    let dir = std::env::temp_dir().join(format!(
+        "corsica-export-check-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
+    let io = |e: std::io::Error| CliError::new(format!("--check: {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).map_err(io)?;
+    let result = run_nginx_t(&binary, &dir, text);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+fn run_nginx_t(binary: &Path, dir: &Path, text: &str) -> Result<CheckJson, CliError> {
+    let io = |e: std::io::Error| CliError::new(format!("--check: {}: {e}", dir.display()));
+    let file = dir.join("cors.conf");
+    std::fs::write(&file, text).map_err(io)?;
+    let main = dir.join("nginx.conf");
+    std::fs::write(
+        &main,
+        corsica_export::nginx::wrapper_config(&file.to_string_lossy(), &dir.to_string_lossy()),
+    )
+    .map_err(io)?;
+    let output = Command::new(binary)
+        .arg("-t")
+        .arg("-q")
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(&main)
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .output()
+        .map_err(|e| CliError::new(format!("--check: cannot run {}: {e}", binary.display())))?;
+    let mut out = String::from_utf8_lossy(&output.stderr).into_owned();
+    out.push_str(&String::from_utf8_lossy(&output.stdout));
+    Ok(CheckJson {
+        command: format!("{} -t -c nginx.conf (including the file)", binary.display()),
+        ok: output.status.success(),
+        output: out,
+    })
+}

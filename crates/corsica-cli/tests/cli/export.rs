@@ -1,0 +1,208 @@
+//! `corsica export nginx`: the file and its header (the policy's SHA-256), the JSON document,
+//! refusals naming the key and the server (exit 1), usage and I/O errors (exit 2, with a JSON
+//! `error` when asked), and `--check` with the real nginx (which must be installed: scripts/test
+//! installs it).
+
+use serde_json::json;
+
+use crate::util::TestDir;
+
+const POLICY: &str = "origins = [\"https://app.example.com\", \"https://*.example.com\"]\nmethods = [\"PUT\"]\ncredentials = true\n";
+
+/// SHA-256 of `POLICY`, computed independently (`sha256sum`).
+const POLICY_SHA256: &str = "9c315eceea6247aa603206576db13285671906825c12bbcbb05ba8f86867f7f9";
+
+#[test]
+fn the_file_names_the_policy_and_its_hash() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "nginx",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--listen",
+            "127.0.0.1:8081",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains(&format!("# Policy: cors.toml (sha256 {POLICY_SHA256})")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("listen 127.0.0.1:8081;"));
+    assert!(out.stdout.contains("proxy_pass http://127.0.0.1:9000;"));
+    assert!(
+        out.stdout
+            .contains("include /etc/nginx/conf.d/corsica-cors.conf;")
+    );
+}
+
+#[test]
+fn json_carries_the_file() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "nginx",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["server"], json!("nginx"));
+    assert_eq!(
+        doc["policy"],
+        json!({"file": "cors.toml", "sha256": POLICY_SHA256})
+    );
+    assert_eq!(doc["valid"], json!(true));
+    assert_eq!(doc["unsupported"], json!(null));
+    assert_eq!(doc["check"], json!(null));
+    assert!(doc["config"].as_str().unwrap().contains("server {"));
+}
+
+#[test]
+fn what_nginx_cannot_express_exits_1_naming_key_and_server() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", "origins = [\"https://a.example\"]\n[[route]]\npath = \"/api/\"\norigins = [\"https://a.example\"]\nreject_disallowed = true\n");
+    let out = dir
+        .corsica([
+            "export",
+            "nginx",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+        ])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains("nginx cannot express `reject_disallowed` (in the route \"/api/\")"),
+        "{}",
+        out.stderr
+    );
+    let out = dir
+        .corsica([
+            "export",
+            "nginx",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 1);
+    let doc = out.json();
+    assert_eq!(doc["unsupported"]["key"], json!("reject_disallowed"));
+    assert_eq!(doc["unsupported"]["route"], json!("/api/"));
+    assert_eq!(doc["config"], json!(null));
+}
+
+#[test]
+fn an_invalid_policy_exits_1_with_its_errors() {
+    let dir = TestDir::new();
+    dir.write(
+        "cors.toml",
+        "origins = [\"https://a.example\"]\nmethods = [\"TRACE\"]\n",
+    );
+    let out = dir
+        .corsica([
+            "export",
+            "nginx",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 1);
+    let doc = out.json();
+    assert_eq!(doc["valid"], json!(false));
+    assert_eq!(doc["errors"][0]["key"], json!("methods"));
+}
+
+#[test]
+fn usage_and_io_errors_exit_2_with_a_json_error() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    for args in [
+        vec![
+            "--policy",
+            "missing.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+        ],
+        vec![
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000;evil",
+        ],
+        vec![
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000/path",
+        ],
+        vec![
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--listen",
+            "8080 default_server",
+        ],
+    ] {
+        let mut full = vec!["export", "nginx", "--json"];
+        full.extend(args.iter().copied());
+        let out = dir.corsica(&full).run();
+        assert_eq!(out.code, 2, "{args:?}");
+        assert!(out.json()["error"]["message"].is_string(), "{args:?}");
+    }
+    let out = dir
+        .corsica([
+            "export",
+            "apache2",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://x:1",
+        ])
+        .run();
+    assert_eq!(out.code, 2);
+}
+
+#[test]
+fn check_runs_nginx_t() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "nginx",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--check",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["check"]["ok"], json!(true), "{doc:#}");
+}

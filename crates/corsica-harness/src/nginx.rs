@@ -1,0 +1,156 @@
+//! A real nginx (Debian's `nginx` package) started on loopback with a configuration written by
+//! the test, stopped when dropped.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::Error;
+
+/// A running nginx: its own directory for the configuration, pid, logs and temporary files.
+#[derive(Debug)]
+pub struct Nginx {
+    child: Child,
+    dir: PathBuf,
+    binary: PathBuf,
+}
+
+/// The nginx binary: `CORSICA_NGINX`, else `nginx` on `PATH`, else `/usr/sbin/nginx`.
+///
+/// # Errors
+///
+/// When none exists, with the command that installs it.
+pub fn binary() -> Result<PathBuf, Error> {
+    if let Some(path) = std::env::var_os("CORSICA_NGINX") {
+        return Ok(PathBuf::from(path));
+    }
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|d| d.join("nginx"))
+        .chain([PathBuf::from("/usr/sbin/nginx")])
+        .find(|p| p.is_file());
+    on_path.ok_or_else(|| {
+        Error::Server(
+            "nginx is not installed: run `sudo apt-get install -y nginx` (Debian's nginx 1.22) \
+             or set CORSICA_NGINX to its path; scripts/test installs it"
+                .to_owned(),
+        )
+    })
+}
+
+/// A fresh directory under the system's temporary directory.
+fn fresh_dir() -> std::io::Result<PathBuf> {
+    static COUNT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "corsica-nginx-{}-{}",
+        std::process::id(),
+        COUNT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+impl Nginx {
+    /// Writes `include` (the text to include inside `http {}`) to `DIR/cors.conf` and
+    /// `conf(DIR/cors.conf, DIR)` to `DIR/nginx.conf`, starts nginx in the foreground on it and
+    /// waits until every address in `listening` accepts connections.
+    ///
+    /// # Errors
+    ///
+    /// When nginx is missing, refuses the configuration, or does not listen within 10 seconds
+    /// (with its error log).
+    pub fn start(
+        include: &str,
+        conf: impl FnOnce(&str, &str) -> String,
+        listening: &[SocketAddr],
+    ) -> Result<Nginx, Error> {
+        let binary = binary()?;
+        let dir = fresh_dir().map_err(Error::Io)?;
+        let file = dir.join("cors.conf");
+        std::fs::write(&file, include).map_err(Error::Io)?;
+        let text = conf(&file.to_string_lossy(), &dir.to_string_lossy());
+        let main = dir.join("nginx.conf");
+        std::fs::write(&main, text).map_err(Error::Io)?;
+        let child = Command::new(&binary)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(&main)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| Error::Server(format!("{}: {e}", binary.display())))?;
+        let mut nginx = Nginx { child, dir, binary };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for addr in listening {
+            loop {
+                if TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_ok() {
+                    break;
+                }
+                if let Ok(Some(status)) = nginx.child.try_wait() {
+                    return Err(Error::Server(format!(
+                        "nginx exited ({status}): {}",
+                        nginx.stderr_and_log()
+                    )));
+                }
+                if Instant::now() > deadline {
+                    return Err(Error::Server(format!(
+                        "nginx does not listen on {addr}: {}",
+                        nginx.stderr_and_log()
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        Ok(nginx)
+    }
+
+    /// The directory holding the configuration, logs and temporary files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn stderr_and_log(&mut self) -> String {
+        let mut text = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut text);
+        }
+        text + &std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        // `nginx -s stop` signals the master by its pid file, and the master stops its workers
+        // (killing the master alone would leave them running).
+        let main = self.dir.join("nginx.conf");
+        let _ = Command::new(&self.binary)
+            .arg("-p")
+            .arg(&self.dir)
+            .arg("-c")
+            .arg(&main)
+            .arg("-e")
+            .arg(self.dir.join("error.log"))
+            .args(["-s", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
