@@ -172,7 +172,12 @@ fn response_bodies_stream() {
             http::Response::new(StreamBody::new(ReceiverStream(rx)).boxed())
         })
         .await;
-        let proxy = proxy(up.addr, policy("origins = [\"*\"]\n"), quick_limits()).await;
+        // The gap stays within the idle timeout.
+        let limits = corsica_proxy::Limits {
+            idle_timeout: Duration::from_secs(10),
+            ..quick_limits()
+        };
+        let proxy = proxy(up.addr, policy("origins = [\"*\"]\n"), limits).await;
         let started = Instant::now();
         let response = client()
             .request(crate::support::get(proxy.addr, "/", "https://a.example"))
