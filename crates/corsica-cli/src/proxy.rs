@@ -99,7 +99,8 @@ pub(crate) struct ProxyArgs {
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     upstream_timeout: f64,
 
-    /// Seconds a body (either way) may stay silent before the exchange is cut off.
+    /// Seconds a body (either way) may stay silent: a stalled request body gets 408, a stalled
+    /// response body is cut off.
     #[arg(long, value_name = "SECS", default_value_t = 60.0)]
     idle_timeout: f64,
 

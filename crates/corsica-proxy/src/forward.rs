@@ -46,6 +46,8 @@ pub(crate) enum Fault {
     FirstByteTimeout,
     /// The request body was larger than allowed.
     BodyTooLarge,
+    /// The client's request body stayed silent for longer than the idle timeout.
+    ClientIdle,
     /// Anything else between the proxy and the upstream.
     Upstream,
 }
@@ -57,6 +59,7 @@ impl Fault {
             Fault::ConnectTimeout => "connect-timeout",
             Fault::FirstByteTimeout => "first-byte-timeout",
             Fault::BodyTooLarge => "body-too-large",
+            Fault::ClientIdle => "client-idle",
             Fault::Upstream => "upstream",
         }
     }
@@ -66,6 +69,7 @@ impl Fault {
             Fault::Connect | Fault::Upstream => StatusCode::BAD_GATEWAY,
             Fault::ConnectTimeout | Fault::FirstByteTimeout => StatusCode::GATEWAY_TIMEOUT,
             Fault::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Fault::ClientIdle => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -75,6 +79,7 @@ impl Fault {
             Fault::ConnectTimeout => "corsica proxy: connecting to the upstream timed out\n",
             Fault::FirstByteTimeout => "corsica proxy: the upstream did not answer in time\n",
             Fault::BodyTooLarge => "corsica proxy: the request body is larger than allowed\n",
+            Fault::ClientIdle => "corsica proxy: the request body stopped coming\n",
             Fault::Upstream => "corsica proxy: the upstream failed\n",
         }
     }
@@ -379,6 +384,9 @@ fn classify(error: &hyper_util::client::legacy::Error) -> Fault {
     while let Some(e) = source {
         if e.is::<LengthLimitError>() {
             return Fault::BodyTooLarge;
+        }
+        if e.is::<crate::body::Idle>() {
+            return Fault::ClientIdle;
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
             if io.kind() == std::io::ErrorKind::TimedOut {

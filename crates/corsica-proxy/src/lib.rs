@@ -124,9 +124,11 @@ pub struct Limits {
     pub client_header_timeout: Duration,
     /// How long connecting to the upstream may take (then 504).
     pub connect_timeout: Duration,
-    /// How long the upstream may take to start its response (then 504).
+    /// How long the upstream may take to start its response, counted from when the request is
+    /// forwarded, its body included (then 504).
     pub first_byte_timeout: Duration,
-    /// How long the upstream's response body may stay silent before it is cut off.
+    /// How long a body may stay silent: a stalled request body gets 408, a stalled response
+    /// body is cut off.
     pub idle_timeout: Duration,
     /// How long in-flight requests get to finish after a stop is asked for.
     pub drain_timeout: Duration,

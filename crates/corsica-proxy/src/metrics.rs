@@ -42,7 +42,7 @@ impl Metrics {
         );
         registry.register(
             "upstream_errors",
-            "Requests the upstream failed, by kind (connect, connect-timeout, first-byte-timeout, body-too-large, upstream)",
+            "Requests the upstream failed, by kind (connect, connect-timeout, first-byte-timeout, body-too-large, client-idle, upstream)",
             upstream_errors.clone(),
         );
         registry.register(

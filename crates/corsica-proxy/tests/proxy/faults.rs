@@ -36,7 +36,11 @@ fn closed_port() -> std::net::SocketAddr {
 
 fn refused_is_502_with_cors_headers() {
     block_on(async {
-        let proxy = proxy(closed_port(), policy(POLICY), quick_limits()).await;
+        // Bound but not listening: connections are refused, and no other test can take the port
+        // while it is held.
+        let held = tokio::net::TcpSocket::new_v4().unwrap();
+        held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let proxy = proxy(held.local_addr().unwrap(), policy(POLICY), quick_limits()).await;
         let client = client();
         let got = send(&client, get(proxy.addr, "/items", APP)).await.unwrap();
         assert_eq!(got.status, 502, "{got:?}");
@@ -59,6 +63,7 @@ fn refused_is_502_with_cors_headers() {
         let got = send(&client, preflight).await.unwrap();
         assert_eq!(got.status, 204);
         assert_eq!(got.header("access-control-allow-methods"), Some("GET,PUT"));
+        drop(held);
     });
 }
 
@@ -91,8 +96,15 @@ fn restarted_upstream_serves_the_next_requests() {
             assert_eq!(got.status, 200);
         }
         drop(up);
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        let got = send(&client, get(proxy.addr, "/", APP)).await.unwrap();
+        // Down (once its connections are gone): 502, with the CORS headers.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let got = loop {
+            let got = send(&client, get(proxy.addr, "/", APP)).await.unwrap();
+            if got.status != 200 || Instant::now() > deadline {
+                break got;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
         assert_eq!(got.status, 502, "{got:?}");
         assert_eq!(got.header("access-control-allow-origin"), Some(APP));
         let _up = upstream_on(addr, handler).await;

@@ -164,7 +164,7 @@ fn response_bodies_stream() {
                         Bytes::from_static(b"first"),
                     )))
                     .await;
-                tokio::time::sleep(Duration::from_millis(800)).await;
+                tokio::time::sleep(Duration::from_secs(2)).await;
                 let _ = tx
                     .send(Ok(http_body::Frame::data(Bytes::from_static(b"last"))))
                     .await;
@@ -172,7 +172,12 @@ fn response_bodies_stream() {
             http::Response::new(StreamBody::new(ReceiverStream(rx)).boxed())
         })
         .await;
-        let proxy = proxy(up.addr, policy("origins = [\"*\"]\n"), quick_limits()).await;
+        // The gap stays within the idle timeout.
+        let limits = corsica_proxy::Limits {
+            idle_timeout: Duration::from_secs(10),
+            ..quick_limits()
+        };
+        let proxy = proxy(up.addr, policy("origins = [\"*\"]\n"), limits).await;
         let started = Instant::now();
         let response = client()
             .request(crate::support::get(proxy.addr, "/", "https://a.example"))
@@ -182,7 +187,7 @@ fn response_bodies_stream() {
         let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
         assert_eq!(&first[..], b"first");
         assert!(
-            started.elapsed() < Duration::from_millis(600),
+            started.elapsed() < Duration::from_millis(1500),
             "the first bytes waited for the last"
         );
         let rest = body.collect().await.unwrap().to_bytes();

@@ -32,6 +32,7 @@ pub(crate) fn trials() -> Vec<Trial> {
         trial!(routes_pick_the_policy_by_path),
         trial!(http2_cleartext_is_served),
         trial!(connections_beyond_the_limit_wait),
+        trial!(a_stalled_request_body_is_408),
     ]
 }
 
@@ -300,5 +301,31 @@ fn connections_beyond_the_limit_wait() {
             .expect("served once a connection closed")
             .unwrap();
         assert_eq!(&buf, b"HTTP/1.1 200");
+    });
+}
+
+fn a_stalled_request_body_is_408() {
+    block_on(async {
+        let (up, _) = counting().await;
+        let limits = Limits {
+            idle_timeout: Duration::from_millis(500),
+            first_byte_timeout: Duration::from_secs(5),
+            ..quick_limits()
+        };
+        let proxy = proxy(up.addr, policy(POLICY), limits).await;
+        let mut stream = TcpStream::connect(proxy.addr).await.unwrap();
+        stream
+            .write_all(b"POST / HTTP/1.1\r\nHost: a\r\nOrigin: https://app.example.com\r\nContent-Length: 10\r\n\r\nabc")
+            .await
+            .unwrap();
+        let started = Instant::now();
+        let answer = read_to_close(&mut stream, Duration::from_secs(5)).await;
+        let text = String::from_utf8_lossy(&answer).to_ascii_lowercase();
+        assert!(text.starts_with("http/1.1 408"), "{text}");
+        assert!(
+            text.contains("access-control-allow-origin: https://app.example.com"),
+            "{text}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(3));
     });
 }
