@@ -221,6 +221,24 @@ fn startup_errors_exit_2_with_one_line_each() {
     assert!(out.stderr.contains("is taken"), "{}", out.stderr);
 }
 
+/// The sum of every sample of `family` (any labels) in Prometheus text.
+fn metric_sum(text: &str, family: &str) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(family) && l[family.len()..].starts_with(['{', ' ']))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// The address `--metrics 127.0.0.1:0` bound, from the proxy's log.
+fn metrics_addr(log: &str) -> SocketAddr {
+    log.lines()
+        .find_map(|l| l.strip_prefix("corsica proxy: metrics on http://"))
+        .and_then(|rest| rest.strip_suffix("/metrics"))
+        .expect("the metrics address")
+        .parse()
+        .unwrap()
+}
+
 #[test]
 fn the_proxy_enforces_reloads_and_drains() {
     let dir = TestDir::new();
@@ -233,6 +251,8 @@ fn the_proxy_enforces_reloads_and_drains() {
             file.to_str().unwrap(),
             "--upstream",
             &format!("http://{}", upstream.addr()),
+            "--metrics",
+            "127.0.0.1:0",
         ],
     );
     let answer = get(proxy.addr, "/items", "https://a.example");
@@ -276,6 +296,12 @@ fn the_proxy_enforces_reloads_and_drains() {
         );
         thread::sleep(Duration::from_millis(50));
     }
+
+    // Two good reloads (SIGHUP, the file change) and at least one refused file, counted.
+    let text = get(metrics_addr(&proxy.stderr()), "/metrics", "-");
+    let ok = metric_sum(&text, "corsica_proxy_reloads_total{result=\"ok\"}");
+    let failed = metric_sum(&text, "corsica_proxy_reloads_total{result=\"failed\"}");
+    assert!(ok >= 2.0 && failed >= 1.0, "{text}");
 
     // SIGTERM with a request under way: it finishes, then the proxy exits 0.
     let addr = proxy.addr;
@@ -327,13 +353,7 @@ fn the_access_log_can_be_json() {
     assert!(event["duration_ms"].is_number(), "{event}");
 
     // Prometheus text: the request counted by outcome, the latency observed.
-    let metrics: SocketAddr = log
-        .lines()
-        .find_map(|l| l.strip_prefix("corsica proxy: metrics on http://"))
-        .and_then(|rest| rest.strip_suffix("/metrics"))
-        .expect("the metrics address")
-        .parse()
-        .unwrap();
+    let metrics = metrics_addr(&log);
     let text = get(metrics, "/metrics", "-");
     assert!(
         text.contains("corsica_proxy_requests_total{outcome=\"actual-allowed\"} 1"),
@@ -341,6 +361,23 @@ fn the_access_log_can_be_json() {
     );
     assert!(
         text.contains("corsica_proxy_request_duration_seconds_count 1"),
+        "{text}"
+    );
+
+    assert_eq!(
+        metric_sum(&text, "corsica_proxy_upstream_errors_total"),
+        0.0,
+        "{text}"
+    );
+
+    // The upstream gone: a 502, counted as an upstream error.
+    drop(upstream);
+    let answer = get(proxy.addr, "/items", "https://a.example");
+    assert!(answer.starts_with("http/1.1 502"), "{answer}");
+    let text = get(metrics, "/metrics", "-");
+    assert_eq!(
+        metric_sum(&text, "corsica_proxy_upstream_errors_total"),
+        1.0,
         "{text}"
     );
 }
