@@ -185,9 +185,10 @@ fn header_comment(out: &mut String, o: &Options) {
          #         include /etc/nginx/conf.d/corsica-cors.conf;\n\
          #     }}\n\
          # then check and reload: `nginx -t && nginx -s reload`. It defines the variables\n\
-         # ${}_* and one `server` listening on {} that proxies to {}; to use an\n\
-         # existing `server` instead, move its `location` blocks there (each is complete on its\n\
-         # own: nginx drops inherited `add_header`s in a block that sets any).\n",
+         # ${}_* and one `server` listening on {}\n\
+         # that proxies to {}.\n\
+         # To use an existing `server` instead, move the `location` blocks there (each is\n\
+         # complete on its own: nginx drops inherited `add_header`s in a block that sets any).\n",
         o.version, o.policy_file, o.policy_sha256, o.prefix, o.listen, o.upstream
     );
 }

@@ -176,6 +176,8 @@ fn main() {
         }));
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    // `exit` skips destructors: stop nginx first, or it outlives the test.
+    drop(server);
     eprintln!("nginx vectors: {:.1?}", started.elapsed());
     conclusion.exit();
 }
