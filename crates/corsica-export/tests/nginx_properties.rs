@@ -10,7 +10,7 @@
 //! mismatch is reported with the policy and the request.
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 
 use corsica::{Dangerous, Policy, PolicyConfig, RawRequest, RouteConfig};
 use corsica_export::{Options, Server, export, nginx};
@@ -259,15 +259,15 @@ fn nginx_decides_as_the_engine_on_random_policies_and_requests() {
     })
     .expect("the loopback upstream");
 
-    let mut held = Vec::new();
+    let (ports, held): (Vec<SocketAddr>, Vec<_>) = corsica_harness::nginx::free_ports(POLICIES)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .unzip();
     let mut include = String::new();
     let mut cases = Vec::new();
     let mut refused = 0;
-    for index in 0..POLICIES {
+    for (index, addr) in ports.into_iter().enumerate() {
         let (config, policy) = valid_policy(&mut rng);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-        let addr: SocketAddr = listener.local_addr().expect("its address");
-        held.push(listener);
         let mut options = Options::new(upstream.origin(), addr.to_string(), "random", "-");
         options.prefix = format!("p{index}");
         match export(Server::Nginx, &policy, &options) {
