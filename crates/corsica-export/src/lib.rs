@@ -15,6 +15,8 @@ use std::fmt;
 
 use corsica::Policy;
 
+pub mod apache;
+mod common;
 pub mod nginx;
 
 /// The servers a policy can be exported to.
@@ -23,6 +25,8 @@ pub mod nginx;
 pub enum Server {
     /// nginx 1.22 or later: a file to `include` inside `http {}`.
     Nginx,
+    /// Apache httpd 2.4: a file to `Include` at the top level.
+    Apache,
 }
 
 impl Server {
@@ -30,6 +34,7 @@ impl Server {
     pub fn as_str(self) -> &'static str {
         match self {
             Server::Nginx => "nginx",
+            Server::Apache => "apache",
         }
     }
 }
@@ -147,5 +152,6 @@ impl std::error::Error for ExportError {}
 pub fn export(server: Server, policy: &Policy, options: &Options) -> Result<String, ExportError> {
     match server {
         Server::Nginx => nginx::export(policy, options),
+        Server::Apache => apache::export(policy, options),
     }
 }

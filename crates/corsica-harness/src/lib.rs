@@ -7,6 +7,7 @@
 //! [`Chromium::launch`] fails with instructions, because a browser test that silently skips
 //! proves nothing.
 
+pub mod apache;
 mod cdp;
 pub mod nginx;
 mod stub;
