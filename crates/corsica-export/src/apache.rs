@@ -124,6 +124,7 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
     out.push_str("    # Preflights are answered here; everything else goes to the upstream.\n    RewriteEngine On\n");
     let mut statuses: Vec<u16> = policies
         .iter()
+        .filter(|(_, _, route)| !route.to_config().preflight_continue)
         .map(|(_, _, route)| route.to_config().preflight_status.unwrap_or(204))
         .chain([403])
         .collect();
