@@ -126,9 +126,8 @@ fn main() {
     }
     drop(held);
     let addrs: Vec<SocketAddr> = served.iter().map(|s| s.addr).collect();
-    let server = Arc::new(
-        Nginx::start(&include, nginx::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}")),
-    );
+    let server =
+        Nginx::start(&include, nginx::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "nginx: {} servers listening after {:.1?}",
         served.len(),
@@ -137,10 +136,8 @@ fn main() {
 
     for s in served {
         let upstream = Arc::clone(&upstream);
-        let server = Arc::clone(&server);
         let hostile = s.test.starts_with("server::hostile::");
         trials.push(Trial::ignorable_test(s.test, move || {
-            let _running = &server;
             let case = &s.case;
             let exception = case.exceptions.get("nginx").map(String::as_str);
             let path = format!("/c/{}", s.index);
