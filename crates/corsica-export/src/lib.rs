@@ -17,6 +17,7 @@ use corsica::Policy;
 
 pub mod apache;
 mod common;
+pub mod haproxy;
 pub mod nginx;
 
 /// The servers a policy can be exported to.
@@ -27,6 +28,8 @@ pub enum Server {
     Nginx,
     /// Apache httpd 2.4: a file to `Include` at the top level.
     Apache,
+    /// HAProxy 2.6: a `frontend` and a `backend` to append after `global` and `defaults`.
+    Haproxy,
 }
 
 impl Server {
@@ -35,6 +38,7 @@ impl Server {
         match self {
             Server::Nginx => "nginx",
             Server::Apache => "apache",
+            Server::Haproxy => "haproxy",
         }
     }
 }
@@ -153,5 +157,6 @@ pub fn export(server: Server, policy: &Policy, options: &Options) -> Result<Stri
     match server {
         Server::Nginx => nginx::export(policy, options),
         Server::Apache => apache::export(policy, options),
+        Server::Haproxy => haproxy::export(policy, options),
     }
 }

@@ -9,6 +9,7 @@
 
 pub mod apache;
 mod cdp;
+pub mod haproxy;
 pub mod nginx;
 mod stub;
 
