@@ -99,7 +99,7 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
     out.push_str("    # The route: the first whose path starts the request's path.\n");
     for (name, path, _) in &policies {
         let cond = match path {
-            Some(path) => format!(" path_beg -m str {path}"),
+            Some(path) => format!(" path -m beg {path}"),
             None => String::new(),
         };
         let _ = writeln!(

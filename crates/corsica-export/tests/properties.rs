@@ -1,6 +1,6 @@
 //! Random valid policies (exact origins, `*.` and `:*` patterns, ports, routes, credentials,
 //! `*`, max-age, private network, preflight status, `preflight_continue`, `debug`) exported to a
-//! real nginx and a real Apache httpd, and random requests (tricky origins, methods and header
+//! real nginx, Apache httpd and HAProxy, and random requests (tricky origins, methods and header
 //! lists) sent to the server and the engine: the server must answer as the engine decides
 //! (status, whether the upstream is called, the exact CORS headers, `Vary: Origin`).
 //!
@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use corsica::{Dangerous, Policy, PolicyConfig, RawRequest, RouteConfig};
-use corsica_export::{Options, Server, apache, export, nginx};
+use corsica_export::{Options, Server, apache, export, haproxy, nginx};
 use corsica_harness::apache::Apache;
+use corsica_harness::haproxy::Haproxy;
 use corsica_harness::nginx::Nginx;
 use corsica_harness::{StubResponse, StubServer};
 use corsica_loopback::client::{self, Outgoing};
@@ -258,6 +259,11 @@ fn apache_decides_as_the_engine_on_random_policies_and_requests() {
     compare(Server::Apache);
 }
 
+#[test]
+fn haproxy_decides_as_the_engine_on_random_policies_and_requests() {
+    compare(Server::Haproxy);
+}
+
 fn compare(server: Server) {
     let seed = std::env::var("CORSICA_PROPERTY_SEED")
         .ok()
@@ -296,6 +302,10 @@ fn compare(server: Server) {
     let _running: Box<dyn std::any::Any> = match server {
         Server::Apache => Box::new(
             Apache::start(&include, apache::wrapper_config, &addrs)
+                .unwrap_or_else(|e| panic!("{e}")),
+        ),
+        Server::Haproxy => Box::new(
+            Haproxy::start(&include, haproxy::wrapper_config, &addrs)
                 .unwrap_or_else(|e| panic!("{e}")),
         ),
         _ => Box::new(
