@@ -1,6 +1,6 @@
 //! The end-to-end suite's enforcement points: the engine, corsica-tower, corsica-actix and the
-//! policy exported for a real nginx and a real Apache httpd (`corsica export`), each in front of
-//! the e2e upstream. The `vectors/e2e` cases and the origins they name are read by
+//! policy exported for a real nginx, Apache httpd and HAProxy (`corsica export`), each in front
+//! of the e2e upstream. The `vectors/e2e` cases and the origins they name are read by
 //! `corsica-conformance`.
 //!
 //! An [`EnforcementPoint`] puts a policy in front of the e2e upstream (every request that
@@ -16,7 +16,7 @@ use corsica::{Policy, PolicyConfig, RawRequest};
 use corsica_conformance::e2e::{UPSTREAM_BODY, UPSTREAM_HEADERS};
 use corsica_harness::{StubRequest, StubResponse, StubServer};
 
-pub use points::{Actix, Apache, Nginx, Tower, WRONG_UPSTREAM_CORS};
+pub use points::{Actix, Apache, Haproxy, Nginx, Tower, WRONG_UPSTREAM_CORS};
 
 /// The body and headers of the e2e upstream's answer to every request that reaches it.
 pub fn upstream_response() -> StubResponse {
