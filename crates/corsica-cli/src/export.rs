@@ -21,9 +21,11 @@ include it:
   nginx:  inside the http {} block of nginx.conf (include /etc/nginx/conf.d/corsica-cors.conf;)
   apache: at the top level (save it as /etc/apache2/conf-available/corsica-cors.conf, then
           a2enmod headers setenvif rewrite proxy proxy_http && a2enconf corsica-cors)
+  haproxy: after the global and defaults sections (append it to haproxy.cfg, or load it as
+          a second file: haproxy -f /etc/haproxy/haproxy.cfg -f corsica-cors.cfg)
 
 Every key of the policy is expressed exactly or refused: when the server cannot express one
-(both: reject_disallowed, debug with request_headers = [\"*\"]; apache: a preflight_status
+(all: reject_disallowed, debug with request_headers = [\"*\"]; apache: a preflight_status
 httpd has no reason phrase for, such as 299), the command exits 1 naming the key and the
 server.
 
@@ -48,7 +50,7 @@ Exit status:
 #[command(
     long_about = "Write a policy out as a configuration file for an edge server, so that the \
                   server you already run enforces exactly what corsica's engine would: nginx \
-                  (1.22 or later) or Apache httpd (2.4).",
+                  (1.22 or later), Apache httpd (2.4) or HAProxy (2.6).",
     after_long_help = EXPORT_AFTER_HELP
 )]
 pub(crate) struct ExportArgs {
@@ -72,8 +74,8 @@ pub(crate) struct ExportArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
 
-    /// Run the server's own syntax check on the file (nginx -t, apache2 -t), in a temporary
-    /// directory.
+    /// Run the server's own syntax check on the file (nginx -t, apache2 -t, haproxy -c), in a
+    /// temporary directory.
     #[arg(long)]
     check: bool,
 
@@ -87,6 +89,7 @@ pub(crate) struct ExportArgs {
 enum ServerArg {
     Nginx,
     Apache,
+    Haproxy,
 }
 
 impl From<ServerArg> for Server {
@@ -94,6 +97,7 @@ impl From<ServerArg> for Server {
         match s {
             ServerArg::Nginx => Server::Nginx,
             ServerArg::Apache => Server::Apache,
+            ServerArg::Haproxy => Server::Haproxy,
         }
     }
 }
@@ -253,6 +257,7 @@ fn hex(bytes: &[u8]) -> String {
 fn server_binary(server: Server) -> Result<PathBuf, CliError> {
     let (var, name, package) = match server {
         Server::Apache => ("CORSICA_APACHE", "apache2", "apache2"),
+        Server::Haproxy => ("CORSICA_HAPROXY", "haproxy", "haproxy"),
         _ => ("CORSICA_NGINX", "nginx", "nginx"),
     };
     if let Some(path) = std::env::var_os(var) {
@@ -299,6 +304,10 @@ fn run_check(server: Server, binary: &Path, dir: &Path, text: &str) -> Result<Ch
             "httpd.conf",
             corsica_export::apache::wrapper_config as fn(&str, &str) -> String,
         ),
+        Server::Haproxy => (
+            "haproxy.cfg",
+            corsica_export::haproxy::wrapper_config as fn(&str, &str) -> String,
+        ),
         _ => (
             "nginx.conf",
             corsica_export::nginx::wrapper_config as fn(&str, &str) -> String,
@@ -313,6 +322,7 @@ fn run_check(server: Server, binary: &Path, dir: &Path, text: &str) -> Result<Ch
     let mut command = Command::new(binary);
     match server {
         Server::Apache => command.arg("-t").arg("-d").arg(dir).arg("-f").arg(&main),
+        Server::Haproxy => command.arg("-c").arg("-f").arg(&main).arg("-f").arg(&file),
         _ => command
             .arg("-t")
             .arg("-q")

@@ -271,3 +271,32 @@ fn apache_refuses_a_status_httpd_cannot_answer_with() {
         .run();
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn haproxy_check_runs_haproxy_c() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "haproxy",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--listen",
+            "127.0.0.1:8083",
+            "--check",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["server"], json!("haproxy"));
+    assert_eq!(doc["check"]["ok"], json!(true), "{doc:#}");
+    let config = doc["config"].as_str().unwrap();
+    assert!(config.contains("frontend corsica_fe\n    bind 127.0.0.1:8083"));
+    assert!(
+        config.contains("backend corsica_be\n    mode http\n    server upstream 127.0.0.1:9000")
+    );
+}
