@@ -1,5 +1,5 @@
 //! A corsica policy written out as the configuration of an edge server, so that the server
-//! people already run enforces the same policy as the engine: `corsica export nginx|apache`.
+//! people already run enforces the same policy as the engine: `corsica export nginx|apache|haproxy`.
 //!
 //! Pure: a compiled [`Policy`] and a few [`Options`] in, the text of one file out. Nothing is
 //! read or written here; the CLI reads the policy file, hashes it and prints the result.
