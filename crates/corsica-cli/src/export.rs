@@ -17,14 +17,17 @@ use crate::policy::{FormatArg, PolicyFileArgs, Problem};
 
 const EXPORT_AFTER_HELP: &str = "\
 The file starts with a comment: the corsica version, the policy file's SHA-256 and how to
-include it. For nginx, include it inside the http {} block of nginx.conf:
-    http {
-        include /etc/nginx/conf.d/corsica-cors.conf;
-    }
+include it:
+  nginx:  inside the http {} block of nginx.conf (include /etc/nginx/conf.d/corsica-cors.conf;)
+  apache: at the top level (save it as /etc/apache2/conf-available/corsica-cors.conf, then
+          a2enmod headers setenvif rewrite proxy proxy_http && a2enconf corsica-cors)
+  haproxy: after the global and defaults sections (append it to haproxy.cfg, or load it as
+          a second file: haproxy -f /etc/haproxy/haproxy.cfg -f corsica-cors.cfg)
 
 Every key of the policy is expressed exactly or refused: when the server cannot express one
-(for nginx: reject_disallowed, debug with request_headers = [\"*\"]), the command exits 1
-naming the key and the server.
+(all: reject_disallowed, debug with request_headers = [\"*\"]; apache: a preflight_status
+httpd has no reason phrase for, such as 299), the command exits 1 naming the key and the
+server.
 
 With --json, one document on stdout:
   {\"server\", \"policy\": {\"file\", \"sha256\"}, \"valid\", \"errors\", \"unsupported\",
@@ -33,19 +36,21 @@ With --json, one document on stdout:
 Examples:
   corsica export nginx --policy cors.toml --upstream http://127.0.0.1:3000 \\
     --listen 0.0.0.0:8080 > /etc/nginx/conf.d/corsica-cors.conf
-  corsica export nginx --policy cors.toml --upstream http://127.0.0.1:3000 --check
+  corsica export apache --policy cors.toml --upstream http://127.0.0.1:3000 --check \\
+    > /etc/apache2/conf-available/corsica-cors.conf
 
 Exit status:
   0  the file was written (and, with --check, the server accepts it)
   1  the policy is invalid, the server cannot express it, or the server refuses the file
-  2  usage or I/O error: no such file, a bad --upstream or --listen, nginx missing for --check";
+  2  usage or I/O error: no such file, a bad --upstream or --listen, the server missing for
+     --check";
 
 /// `corsica export` as typed.
 #[derive(Debug, Args)]
 #[command(
     long_about = "Write a policy out as a configuration file for an edge server, so that the \
                   server you already run enforces exactly what corsica's engine would: nginx \
-                  (1.22 or later).",
+                  (1.22 or later), Apache httpd (2.4) or HAProxy (2.6).",
     after_long_help = EXPORT_AFTER_HELP
 )]
 pub(crate) struct ExportArgs {
@@ -69,7 +74,8 @@ pub(crate) struct ExportArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
 
-    /// Run the server's own syntax check on the file (nginx -t, in a temporary directory).
+    /// Run the server's own syntax check on the file (nginx -t, apache2 -t, haproxy -c), in a
+    /// temporary directory.
     #[arg(long)]
     check: bool,
 
@@ -82,12 +88,16 @@ pub(crate) struct ExportArgs {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum ServerArg {
     Nginx,
+    Apache,
+    Haproxy,
 }
 
 impl From<ServerArg> for Server {
     fn from(s: ServerArg) -> Self {
         match s {
             ServerArg::Nginx => Server::Nginx,
+            ServerArg::Apache => Server::Apache,
+            ServerArg::Haproxy => Server::Haproxy,
         }
     }
 }
@@ -207,12 +217,12 @@ fn export(args: &ExportArgs) -> Result<Exit, CliError> {
     };
     let mut exit = Exit::Ok;
     if args.check {
-        let check = nginx_check(&text)?;
+        let check = syntax_check(server, &text)?;
         if !check.ok {
             exit = Exit::Fail;
             if !args.json {
                 crate::error::eprint(&format!(
-                    "{} nginx refuses the file ({}):\n{}",
+                    "{} {server} refuses the file ({}):\n{}",
                     crate::error::error_prefix(),
                     check.command,
                     sanitized(&check.output)
@@ -220,7 +230,7 @@ fn export(args: &ExportArgs) -> Result<Exit, CliError> {
             }
         } else if !args.json {
             crate::error::eprint(&format!(
-                "corsica: nginx accepts the file ({})\n",
+                "corsica: {server} accepts the file ({})\n",
                 check.command
             ));
         }
@@ -243,28 +253,34 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The nginx binary: `CORSICA_NGINX`, else `nginx` on `PATH`, else `/usr/sbin/nginx`.
-fn nginx_binary() -> Result<PathBuf, CliError> {
-    if let Some(path) = std::env::var_os("CORSICA_NGINX") {
+/// The server's binary: `CORSICA_NGINX` / `CORSICA_APACHE`, else on `PATH`, else in `/usr/sbin`.
+fn server_binary(server: Server) -> Result<PathBuf, CliError> {
+    let (var, name, package) = match server {
+        Server::Apache => ("CORSICA_APACHE", "apache2", "apache2"),
+        Server::Haproxy => ("CORSICA_HAPROXY", "haproxy", "haproxy"),
+        _ => ("CORSICA_NGINX", "nginx", "nginx"),
+    };
+    if let Some(path) = std::env::var_os(var) {
         return Ok(PathBuf::from(path));
     }
     std::env::var_os("PATH")
         .into_iter()
         .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("nginx"))
-        .chain([PathBuf::from("/usr/sbin/nginx")])
+        .map(|d| d.join(name))
+        .chain([PathBuf::from("/usr/sbin").join(name)])
         .find(|p| p.is_file())
         .ok_or_else(|| {
-            CliError::new(
-                "--check needs nginx: install it (sudo apt-get install -y nginx) or set \
-                 CORSICA_NGINX to its path",
-            )
+            CliError::new(format!(
+                "--check needs {name}: install it (sudo apt-get install -y {package}) or set \
+                 {var} to its path"
+            ))
         })
 }
 
-/// `nginx -t` on `text` included in a minimal configuration, in a fresh temporary directory.
-fn nginx_check(text: &str) -> Result<CheckJson, CliError> {
-    let binary = nginx_binary()?;
+/// The server's own syntax check (`nginx -t`, `apache2 -t`) on `text` included in a minimal
+/// configuration, in a fresh temporary directory.
+fn syntax_check(server: Server, text: &str) -> Result<CheckJson, CliError> {
+    let binary = server_binary(server)?;
     let dir = std::env::temp_dir().join(format!(
         "corsica-export-check-{}-{}",
         std::process::id(),
@@ -274,36 +290,61 @@ fn nginx_check(text: &str) -> Result<CheckJson, CliError> {
     ));
     let io = |e: std::io::Error| CliError::new(format!("--check: {}: {e}", dir.display()));
     std::fs::create_dir_all(&dir).map_err(io)?;
-    let result = run_nginx_t(&binary, &dir, text);
+    let result = run_check(server, &binary, &dir, text);
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-fn run_nginx_t(binary: &Path, dir: &Path, text: &str) -> Result<CheckJson, CliError> {
+fn run_check(server: Server, binary: &Path, dir: &Path, text: &str) -> Result<CheckJson, CliError> {
     let io = |e: std::io::Error| CliError::new(format!("--check: {}: {e}", dir.display()));
     let file = dir.join("cors.conf");
     std::fs::write(&file, text).map_err(io)?;
-    let main = dir.join("nginx.conf");
+    let (main, wrapper) = match server {
+        Server::Apache => (
+            "httpd.conf",
+            corsica_export::apache::wrapper_config as fn(&str, &str) -> String,
+        ),
+        Server::Haproxy => (
+            "haproxy.cfg",
+            corsica_export::haproxy::wrapper_config as fn(&str, &str) -> String,
+        ),
+        _ => (
+            "nginx.conf",
+            corsica_export::nginx::wrapper_config as fn(&str, &str) -> String,
+        ),
+    };
+    let main = dir.join(main);
     std::fs::write(
         &main,
-        corsica_export::nginx::wrapper_config(&file.to_string_lossy(), &dir.to_string_lossy()),
+        wrapper(&file.to_string_lossy(), &dir.to_string_lossy()),
     )
     .map_err(io)?;
-    let output = Command::new(binary)
-        .arg("-t")
-        .arg("-q")
-        .arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(&main)
-        .arg("-e")
-        .arg(dir.join("error.log"))
+    let mut command = Command::new(binary);
+    match server {
+        Server::Apache => command.arg("-t").arg("-d").arg(dir).arg("-f").arg(&main),
+        Server::Haproxy => command.arg("-c").arg("-f").arg(&main).arg("-f").arg(&file),
+        _ => command
+            .arg("-t")
+            .arg("-q")
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&main)
+            .arg("-e")
+            .arg(dir.join("error.log")),
+    };
+    let output = command
         .output()
         .map_err(|e| CliError::new(format!("--check: cannot run {}: {e}", binary.display())))?;
     let mut out = String::from_utf8_lossy(&output.stderr).into_owned();
     out.push_str(&String::from_utf8_lossy(&output.stdout));
     Ok(CheckJson {
-        command: format!("{} -t -c nginx.conf (including the file)", binary.display()),
+        command: format!(
+            "{} -t on {} (including the file)",
+            binary.display(),
+            main.file_name()
+                .map_or(String::new(), |n| n.to_string_lossy().into_owned())
+        ),
         ok: output.status.success(),
         output: out,
     })

@@ -145,6 +145,7 @@ impl Vector for Case {
 
     fn check(&self) -> Result<(), String> {
         crate::kebab_name_and_source(&self.name, &self.source)?;
+        crate::known_exceptions(&self.exceptions)?;
         let e = &self.expect;
         if e.allowed == e.error.is_some() {
             return Err("`error` must be null exactly when `allowed` is true".into());

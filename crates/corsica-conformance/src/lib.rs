@@ -101,6 +101,25 @@ pub fn broken(test: String, error: String) -> Trial {
     Trial::test(test, move || Err(error.into()))
 }
 
+/// The enforcement points a case's `exceptions` may name: those whose runners read the field.
+pub const EXCEPTION_POINTS: &[&str] = &["nginx", "apache", "haproxy"];
+
+/// A case's `exceptions`: each key a known enforcement point, each reason non-empty.
+fn known_exceptions(exceptions: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    for (point, why) in exceptions {
+        if !EXCEPTION_POINTS.contains(&point.as_str()) {
+            return Err(format!(
+                "`exceptions` names {point:?}, which is not an enforcement point whose runner reads \
+                 exceptions (one of {EXCEPTION_POINTS:?})"
+            ));
+        }
+        if why.trim().is_empty() {
+            return Err(format!("the exception for {point} must say why"));
+        }
+    }
+    Ok(())
+}
+
 /// Cases whose `name` must be lower-case kebab-case and whose `source` must say where the
 /// behaviour comes from (server and e2e vectors).
 fn kebab_name_and_source(name: &str, source: &str) -> Result<(), String> {

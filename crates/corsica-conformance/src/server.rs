@@ -87,6 +87,7 @@ impl Vector for Case {
 
     fn check(&self) -> Result<(), String> {
         crate::kebab_name_and_source(&self.name, &self.source)?;
+        crate::known_exceptions(&self.exceptions)?;
         let e = &self.expect;
         if e.status.is_some() == e.inner_called {
             return Err("`status` must be null exactly when `inner_called` is true".into());

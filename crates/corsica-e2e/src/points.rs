@@ -170,3 +170,79 @@ impl EnforcementPoint for Nginx {
         Ok(Box::new((nginx, upstream)))
     }
 }
+
+/// The policy exported by `corsica export apache` (corsica-export), run by a real Apache httpd on
+/// the case's port in front of the same upstream as [`Nginx`], wrong CORS headers included.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Apache;
+
+impl EnforcementPoint for Apache {
+    fn name(&self) -> &'static str {
+        "apache"
+    }
+
+    fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
+        let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
+        let upstream = corsica_harness::StubServer::start(|_| {
+            WRONG_UPSTREAM_CORS
+                .iter()
+                .fold(crate::upstream_response(), |r, (n, v)| r.header(n, *v))
+        })
+        .map_err(|e| format!("the upstream: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let options = corsica_export::Options::new(
+            upstream.origin(),
+            addr.to_string(),
+            "the e2e case's policy",
+            "-",
+        );
+        let text = corsica_export::export(corsica_export::Server::Apache, &policy, &options)
+            .map_err(|e| format!("corsica export apache: {e}"))?;
+        drop(listener); // httpd binds the port itself
+        let httpd = corsica_harness::apache::Apache::start(
+            &text,
+            corsica_export::apache::wrapper_config,
+            &[addr],
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(Box::new((httpd, upstream)))
+    }
+}
+
+/// The policy exported by `corsica export haproxy` (corsica-export), run by a real HAProxy on the
+/// case's port in front of the same upstream as [`Nginx`], wrong CORS headers included.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Haproxy;
+
+impl EnforcementPoint for Haproxy {
+    fn name(&self) -> &'static str {
+        "haproxy"
+    }
+
+    fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
+        let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
+        let upstream = corsica_harness::StubServer::start(|_| {
+            WRONG_UPSTREAM_CORS
+                .iter()
+                .fold(crate::upstream_response(), |r, (n, v)| r.header(n, *v))
+        })
+        .map_err(|e| format!("the upstream: {e}"))?;
+        let addr = listener.local_addr().map_err(|e| e.to_string())?;
+        let options = corsica_export::Options::new(
+            upstream.origin(),
+            addr.to_string(),
+            "the e2e case's policy",
+            "-",
+        );
+        let text = corsica_export::export(corsica_export::Server::Haproxy, &policy, &options)
+            .map_err(|e| format!("corsica export haproxy: {e}"))?;
+        drop(listener); // HAProxy binds the port itself
+        let haproxy = corsica_harness::haproxy::Haproxy::start(
+            &text,
+            corsica_export::haproxy::wrapper_config,
+            &[addr],
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(Box::new((haproxy, upstream)))
+    }
+}

@@ -1,5 +1,5 @@
 //! A corsica policy written out as the configuration of an edge server, so that the server
-//! people already run enforces the same policy as the engine: `corsica export nginx`.
+//! people already run enforces the same policy as the engine: `corsica export nginx|apache|haproxy`.
 //!
 //! Pure: a compiled [`Policy`] and a few [`Options`] in, the text of one file out. Nothing is
 //! read or written here; the CLI reads the policy file, hashes it and prints the result.
@@ -15,6 +15,9 @@ use std::fmt;
 
 use corsica::Policy;
 
+pub mod apache;
+mod common;
+pub mod haproxy;
 pub mod nginx;
 
 /// The servers a policy can be exported to.
@@ -23,6 +26,10 @@ pub mod nginx;
 pub enum Server {
     /// nginx 1.22 or later: a file to `include` inside `http {}`.
     Nginx,
+    /// Apache httpd 2.4: a file to `Include` at the top level.
+    Apache,
+    /// HAProxy 2.6: a `frontend` and a `backend` to append after `global` and `defaults`.
+    Haproxy,
 }
 
 impl Server {
@@ -30,6 +37,8 @@ impl Server {
     pub fn as_str(self) -> &'static str {
         match self {
             Server::Nginx => "nginx",
+            Server::Apache => "apache",
+            Server::Haproxy => "haproxy",
         }
     }
 }
@@ -147,5 +156,7 @@ impl std::error::Error for ExportError {}
 pub fn export(server: Server, policy: &Policy, options: &Options) -> Result<String, ExportError> {
     match server {
         Server::Nginx => nginx::export(policy, options),
+        Server::Apache => apache::export(policy, options),
+        Server::Haproxy => haproxy::export(policy, options),
     }
 }

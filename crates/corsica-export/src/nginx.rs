@@ -35,28 +35,11 @@ use std::fmt::Write as _;
 use corsica::Policy;
 use corsica::header::ResponseHeader;
 
+use crate::common::{
+    CORS_HEADERS, TOKEN, any_origin_regex, check_options, check_policy, escape, pattern_regex,
+    request_headers_regex,
+};
 use crate::{ExportError, Options, Server};
-
-/// The upstream CORS headers nginx hides, so that only the exported ones are sent.
-const CORS_HEADERS: [&str; 7] = [
-    "Access-Control-Allow-Origin",
-    "Access-Control-Allow-Credentials",
-    "Access-Control-Allow-Methods",
-    "Access-Control-Allow-Headers",
-    "Access-Control-Max-Age",
-    "Access-Control-Expose-Headers",
-    "Access-Control-Allow-Private-Network",
-];
-
-/// A port as a browser serializes it: 1-65535 without a leading zero.
-const PORT: &str =
-    "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
-
-/// One or more labels of a host as the engine accepts them in an `Origin`.
-const LABELS: &str = "[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*";
-
-/// An HTTP token (RFC 9110 §5.6.2).
-const TOKEN: &str = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
 
 /// The longest string nginx's default `map_hash_bucket_size` (64) holds.
 const MAX_MAP_STRING: usize = 40;
@@ -76,23 +59,16 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
     header_comment(&mut out, options);
 
     // The policies in the order nginx needs them: the routes that can apply, then the top level.
-    let mut routes: Vec<(&str, &Policy)> = Vec::new();
-    for (path, route) in policy.routes() {
-        if routes.iter().any(|(earlier, _)| path.starts_with(earlier)) {
-            continue; // shadowed: the engine's first match never reaches it
-        }
-        check_route_path(path)?;
-        routes.push((path, route));
-    }
+    let routes = crate::common::routes(policy, Server::Nginx)?;
     let root_shadowed = routes
         .iter()
         .any(|(path, _)| *path == "/" || path.is_empty());
     let mut blocks = Vec::new();
     if !root_shadowed {
-        check_policy(policy, None)?;
+        check_policy(policy, Server::Nginx, None)?;
     }
     for (path, route) in &routes {
-        check_policy(route, Some(path))?;
+        check_policy(route, Server::Nginx, Some(path))?;
     }
 
     // Shared by every policy: the kind of request.
@@ -185,115 +161,12 @@ fn header_comment(out: &mut String, o: &Options) {
          #         include /etc/nginx/conf.d/corsica-cors.conf;\n\
          #     }}\n\
          # then check and reload: `nginx -t && nginx -s reload`. It defines the variables\n\
-         # ${}_* and one `server` listening on {} that proxies to {}; to use an\n\
-         # existing `server` instead, move its `location` blocks there (each is complete on its\n\
-         # own: nginx drops inherited `add_header`s in a block that sets any).\n",
+         # ${}_* and one `server` listening on {}\n\
+         # that proxies to {}.\n\
+         # To use an existing `server` instead, move the `location` blocks there (each is\n\
+         # complete on its own: nginx drops inherited `add_header`s in a block that sets any).\n",
         o.version, o.policy_file, o.policy_sha256, o.prefix, o.listen, o.upstream
     );
-}
-
-fn check_options(o: &Options) -> Result<(), ExportError> {
-    let invalid = |option, value: &str, why| {
-        Err(ExportError::InvalidOption {
-            option,
-            value: value.to_owned(),
-            why,
-        })
-    };
-    let prefix_ok = o.prefix.starts_with(|c: char| c.is_ascii_lowercase())
-        && o.prefix
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !prefix_ok {
-        return invalid(
-            "prefix",
-            &o.prefix,
-            "use lower-case letters, digits and `_`, starting with a letter",
-        );
-    }
-    let address_char =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']' | '-' | '_');
-    if o.listen.is_empty() || !o.listen.chars().all(address_char) {
-        return invalid(
-            "listen",
-            &o.listen,
-            "write an address and port such as 127.0.0.1:8080, [::1]:8080 or 8080",
-        );
-    }
-    let rest = o
-        .upstream
-        .strip_prefix("http://")
-        .or_else(|| o.upstream.strip_prefix("https://"));
-    let authority = rest.map(|r| r.strip_suffix('/').unwrap_or(r));
-    match authority {
-        Some(a) if !a.is_empty() && a.chars().all(address_char) => Ok(()),
-        _ => invalid(
-            "upstream",
-            &o.upstream,
-            "write the upstream as http://HOST:PORT or https://HOST:PORT, without a path",
-        ),
-    }
-}
-
-fn check_route_path(path: &str) -> Result<(), ExportError> {
-    let ok = path.chars().all(|c| {
-        c.is_ascii_graphic() && !matches!(c, '%' | '"' | '\'' | '\\' | '$' | '{' | '}' | ';' | '#')
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(ExportError::Unsupported {
-            server: Server::Nginx,
-            key: "route.path",
-            route: Some(path.to_owned()),
-            why: "nginx matches locations against the decoded, normalized path, so a route path \
-                  with `%`, quotes, spaces, `$`, `{`, `}`, `;` or `#` would not match the same \
-                  requests: write the path without them"
-                .to_owned(),
-        })
-    }
-}
-
-fn check_policy(policy: &Policy, route: Option<&str>) -> Result<(), ExportError> {
-    let config = policy.to_config();
-    let refuse = |key, why: &str| {
-        Err(ExportError::Unsupported {
-            server: Server::Nginx,
-            key,
-            route: route.map(str::to_owned),
-            why: why.to_owned(),
-        })
-    };
-    if config.debug && !config.preflight_continue && config.request_headers.iter().any(|h| h == "*")
-    {
-        return refuse(
-            "debug",
-            "with request_headers = [\"*\"], a debug answer to a failed preflight lists the \
-             requested headers that passed, which nginx cannot compute: export the policy with \
-             debug = false, or name the request headers",
-        );
-    }
-    if config.reject_disallowed {
-        return refuse(
-            "reject_disallowed",
-            "its same-origin exception compares Origin with the scheme the client used, which \
-             nginx does not know behind TLS termination or a load balancer: export the policy \
-             with reject_disallowed = false",
-        );
-    }
-    for (key, list) in [
-        ("methods", &config.methods),
-        ("request_headers", &config.request_headers),
-        ("expose_headers", &config.expose_headers),
-    ] {
-        if list.iter().any(|v| v.contains('$')) {
-            return refuse(
-                key,
-                "nginx reads `$` in a header value as a variable: rename the entry without `$`",
-            );
-        }
-    }
-    Ok(())
 }
 
 /// The maps of one policy, all named `${name}_…`.
@@ -364,26 +237,10 @@ fn policy_maps(out: &mut String, p: &str, name: &str, policy: &Policy) {
 
     // Access-Control-Request-Headers: a list whose every element is allowed.
     let headers: Vec<&str> = config.request_headers.iter().map(String::as_str).collect();
-    let end = "(?=[ \\t]*+(?:,|$))";
-    let element = if headers.contains(&"*") {
-        if headers.contains(&"authorization") {
-            format!("{TOKEN}{end}")
-        } else {
-            format!("(?!authorization{end}){TOKEN}{end}")
-        }
-    } else {
-        let names: Vec<String> = headers.iter().map(|h| escape(h)).collect();
-        if names.is_empty() {
-            "(?!)".to_owned()
-        } else {
-            format!("(?:{}){end}", names.join("|"))
-        }
-    };
-    let item = format!("[ \\t]*+(?:{element})?+[ \\t]*+");
     let _ = writeln!(
         out,
         "map $http_access_control_request_headers ${name}_acrh_list {{\n    \"\" 1;\n    {} 1;\n    default 0;\n}}",
-        quote(&format!("~*^{item}(?:,{item})*+$"))
+        quote(&format!("~*{}", request_headers_regex(&headers)))
     );
     let _ = writeln!(
         out,
@@ -565,71 +422,6 @@ fn location(open: &str, name: &str, policy: &Policy, options: &Options) -> Strin
     b
 }
 
-/// The anchored regular expression of an origin pattern with `*` (`scheme://*.domain[:port]`,
-/// `scheme://host:*`, `scheme://*.domain:*`).
-fn pattern_regex(pattern: &str) -> String {
-    let (scheme, rest) = pattern.split_once("://").unwrap_or(("", pattern));
-    let (authority, port) = match rest.strip_suffix(":*") {
-        Some(a) => (a, Port::Any),
-        None => match rest.rsplit_once(':') {
-            Some((a, p)) if !p.contains(']') && p.bytes().all(|b| b.is_ascii_digit()) => {
-                (a, Port::Exact(p))
-            }
-            _ => (rest, Port::Default),
-        },
-    };
-    let host = match authority.strip_prefix("*.") {
-        Some(domain) => format!("{LABELS}\\.{}", escape(domain)),
-        None => escape(authority),
-    };
-    let port = match port {
-        Port::Default => String::new(),
-        Port::Exact(p) => format!(":{p}"),
-        Port::Any => match default_port(scheme) {
-            Some(d) => format!("(?::(?!{d}$){PORT})?"),
-            None => format!("(?::{PORT})?"),
-        },
-    };
-    format!("^(?=.{{1,384}}$){}://{host}{port}$", escape(scheme))
-}
-
-enum Port<'a> {
-    Default,
-    Exact(&'a str),
-    Any,
-}
-
-/// Every origin a browser sends (as the engine parses them), `null` excepted.
-fn any_origin_regex() -> String {
-    format!(
-        "^(?=.{{1,384}}$)(?!(?:http|ws)://[^/]*:80$)(?!(?:https|wss)://[^/]*:443$)(?!ftp://[^/]*:21$)[a-z][a-z0-9+.-]{{0,63}}://(?:\\[[0-9a-f:.]+\\]|{LABELS}\\.?)(?::{PORT})?$"
-    )
-}
-
-fn default_port(scheme: &str) -> Option<u16> {
-    match scheme {
-        "http" | "ws" => Some(80),
-        "https" | "wss" => Some(443),
-        "ftp" => Some(21),
-        _ => None,
-    }
-}
-
-/// `s` with every regular-expression metacharacter escaped.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(
-            c,
-            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '^' | '$' | '|'
-        ) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// `s` as an nginx quoted string (`s` never holds `"` or `\` other than regex escapes).
 fn quote(s: &str) -> String {
     format!("\"{s}\"")
@@ -638,6 +430,7 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::common::{LABELS, PORT};
 
     fn options() -> Options {
         Options::new("http://127.0.0.1:9000", "127.0.0.1:8080", "cors.toml", "00")

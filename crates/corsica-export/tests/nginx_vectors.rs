@@ -4,7 +4,7 @@
 //! of its own (which the export must hide). A case nginx cannot pass lists the reason in its
 //! `exceptions` (`{"nginx": "why"}`), never here.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -28,15 +28,6 @@ const WRONG: [(&str, &str); 7] = [
     ("Access-Control-Expose-Headers", "x-upstream"),
     ("Access-Control-Allow-Private-Network", "true"),
 ];
-
-/// A free loopback port, kept bound (in `held`) until every case has one, so that no two cases
-/// get the same.
-fn free_port(held: &mut Vec<TcpListener>) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-    let addr = listener.local_addr().expect("its address");
-    held.push(listener);
-    addr
-}
 
 /// A hostile request that nginx answers otherwise than the engine must still be refused: a
 /// `400` that never reaches the upstream and carries no CORS header.
@@ -80,8 +71,13 @@ fn main() {
     let mut trials = Vec::new();
     let mut served = Vec::new();
     let mut include = String::new();
-    let mut held = Vec::new();
-    for (index, loaded) in load().into_iter().enumerate() {
+    let cases = load();
+    // One port per case, kept bound until nginx starts, so that no two cases share one.
+    let (ports, held): (Vec<SocketAddr>, Vec<_>) = corsica_harness::nginx::free_ports(cases.len())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .unzip();
+    for (index, loaded) in cases.into_iter().enumerate() {
         let (test, case) = match loaded {
             Loaded::Broken { test, error } => {
                 trials.push(broken(test, error));
@@ -97,7 +93,7 @@ fn main() {
                 continue;
             }
         };
-        let addr = free_port(&mut held);
+        let addr = ports[index];
         let mut options = Options::new(
             upstream.origin(),
             addr.to_string(),
@@ -130,9 +126,8 @@ fn main() {
     }
     drop(held);
     let addrs: Vec<SocketAddr> = served.iter().map(|s| s.addr).collect();
-    let server = Arc::new(
-        Nginx::start(&include, nginx::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}")),
-    );
+    let server =
+        Nginx::start(&include, nginx::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}"));
     eprintln!(
         "nginx: {} servers listening after {:.1?}",
         served.len(),
@@ -141,10 +136,8 @@ fn main() {
 
     for s in served {
         let upstream = Arc::clone(&upstream);
-        let server = Arc::clone(&server);
         let hostile = s.test.starts_with("server::hostile::");
         trials.push(Trial::ignorable_test(s.test, move || {
-            let _running = &server;
             let case = &s.case;
             let exception = case.exceptions.get("nginx").map(String::as_str);
             let path = format!("/c/{}", s.index);
@@ -176,6 +169,8 @@ fn main() {
         }));
     }
     let conclusion = libtest_mimic::run(&args, trials);
+    // `exit` skips destructors: stop nginx first, or it outlives the test.
+    drop(server);
     eprintln!("nginx vectors: {:.1?}", started.elapsed());
     conclusion.exit();
 }

@@ -7,7 +7,9 @@
 //! [`Chromium::launch`] fails with instructions, because a browser test that silently skips
 //! proves nothing.
 
+pub mod apache;
 mod cdp;
+pub mod haproxy;
 pub mod nginx;
 mod stub;
 

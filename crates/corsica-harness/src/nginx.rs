@@ -41,6 +41,37 @@ pub fn binary() -> Result<PathBuf, Error> {
     })
 }
 
+/// `n` free loopback addresses for nginx to listen on, below Linux's ephemeral range (32768 and
+/// up), so that no client socket of the tests takes one of them before nginx binds it. Each is
+/// checked by binding it; the listeners are returned too, to be dropped just before nginx
+/// starts.
+///
+/// # Errors
+///
+/// When fewer than `n` ports in 20000-32767 can be bound.
+pub fn free_ports(n: usize) -> Result<Vec<(SocketAddr, std::net::TcpListener)>, Error> {
+    const LOW: u16 = 20_000;
+    const SPAN: u16 = 12_768;
+    let start = (std::process::id() % u32::from(SPAN)) as u16;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..SPAN {
+        if out.len() == n {
+            break;
+        }
+        let port = LOW + (start + i) % SPAN;
+        if let Ok(listener) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            out.push((SocketAddr::from(([127, 0, 0, 1], port)), listener));
+        }
+    }
+    if out.len() < n {
+        return Err(Error::Server(format!(
+            "only {} free loopback ports in 20000-32767, {n} needed",
+            out.len()
+        )));
+    }
+    Ok(out)
+}
+
 /// A fresh directory under the system's temporary directory.
 fn fresh_dir() -> std::io::Result<PathBuf> {
     static COUNT: AtomicUsize = AtomicUsize::new(0);
@@ -88,25 +119,31 @@ impl Nginx {
             .spawn()
             .map_err(|e| Error::Server(format!("{}: {e}", binary.display())))?;
         let mut nginx = Nginx { child, dir, binary };
+        // nginx writes its pid file once every listening socket is bound (probing the ports
+        // with connect() could meet a client socket of our own on the same port).
+        let pid_file = nginx.dir.join("nginx.pid");
         let deadline = Instant::now() + Duration::from_secs(10);
+        while !std::fs::read_to_string(&pid_file).is_ok_and(|p| !p.trim().is_empty()) {
+            if let Ok(Some(status)) = nginx.child.try_wait() {
+                return Err(Error::Server(format!(
+                    "nginx exited ({status}): {}",
+                    nginx.stderr_and_log()
+                )));
+            }
+            if Instant::now() > deadline {
+                return Err(Error::Server(format!(
+                    "nginx did not start within 10 seconds: {}",
+                    nginx.stderr_and_log()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         for addr in listening {
-            loop {
-                if TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_ok() {
-                    break;
-                }
-                if let Ok(Some(status)) = nginx.child.try_wait() {
-                    return Err(Error::Server(format!(
-                        "nginx exited ({status}): {}",
-                        nginx.stderr_and_log()
-                    )));
-                }
-                if Instant::now() > deadline {
-                    return Err(Error::Server(format!(
-                        "nginx does not listen on {addr}: {}",
-                        nginx.stderr_and_log()
-                    )));
-                }
-                std::thread::sleep(Duration::from_millis(10));
+            if TcpStream::connect_timeout(addr, Duration::from_secs(2)).is_err() {
+                return Err(Error::Server(format!(
+                    "nginx does not listen on {addr}: {}",
+                    nginx.stderr_and_log()
+                )));
             }
         }
         Ok(nginx)

@@ -1,7 +1,7 @@
-//! `corsica export nginx`: the file and its header (the policy's SHA-256), the JSON document,
-//! refusals naming the key and the server (exit 1), usage and I/O errors (exit 2, with a JSON
-//! `error` when asked), and `--check` with the real nginx (which must be installed: scripts/test
-//! installs it).
+//! `corsica export nginx|apache`: the file and its header (the policy's SHA-256), the JSON
+//! document, refusals naming the key and the server (exit 1), usage and I/O errors (exit 2, with
+//! a JSON `error` when asked), and `--check` with the real nginx and httpd (which must be
+//! installed: scripts/test installs them).
 
 use serde_json::json;
 
@@ -176,7 +176,7 @@ fn usage_and_io_errors_exit_2_with_a_json_error() {
     let out = dir
         .corsica([
             "export",
-            "apache2",
+            "caddy",
             "--policy",
             "cors.toml",
             "--upstream",
@@ -205,4 +205,98 @@ fn check_runs_nginx_t() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let doc = out.json();
     assert_eq!(doc["check"]["ok"], json!(true), "{doc:#}");
+}
+
+#[test]
+fn apache_check_runs_apache2_t() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "apache",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--listen",
+            "127.0.0.1:8082",
+            "--check",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["server"], json!("apache"));
+    assert_eq!(doc["check"]["ok"], json!(true), "{doc:#}");
+    let config = doc["config"].as_str().unwrap();
+    assert!(config.contains("Listen 127.0.0.1:8082\n<VirtualHost 127.0.0.1:8082>"));
+    assert!(config.contains(&format!("(sha256 {POLICY_SHA256})")));
+}
+
+#[test]
+fn apache_refuses_a_status_httpd_cannot_answer_with() {
+    let dir = TestDir::new();
+    dir.write(
+        "cors.toml",
+        "origins = [\"https://a.example\"]\npreflight_status = 299\n",
+    );
+    let out = dir
+        .corsica([
+            "export",
+            "apache",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+        ])
+        .run();
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("apache cannot express `preflight_status`"),
+        "{}",
+        out.stderr
+    );
+    // nginx can.
+    let out = dir
+        .corsica([
+            "export",
+            "nginx",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn haproxy_check_runs_haproxy_c() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "haproxy",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--listen",
+            "127.0.0.1:8083",
+            "--check",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["server"], json!("haproxy"));
+    assert_eq!(doc["check"]["ok"], json!(true), "{doc:#}");
+    let config = doc["config"].as_str().unwrap();
+    assert!(config.contains("frontend corsica_fe\n    bind 127.0.0.1:8083"));
+    assert!(
+        config.contains("backend corsica_be\n    mode http\n    server upstream 127.0.0.1:9000")
+    );
 }

@@ -1,19 +1,21 @@
 //! Random valid policies (exact origins, `*.` and `:*` patterns, ports, routes, credentials,
 //! `*`, max-age, private network, preflight status, `preflight_continue`, `debug`) exported to a
-//! real nginx, and random requests (tricky origins, methods and header lists) sent to both nginx
-//! and the engine: nginx must answer as the engine decides (status, whether the upstream is
-//! called, the exact CORS headers, `Vary: Origin`).
+//! real nginx, Apache httpd and HAProxy, and random requests (tricky origins, methods and header
+//! lists) sent to the server and the engine: the server must answer as the engine decides
+//! (status, whether the upstream is called, the exact CORS headers, `Vary: Origin`).
 //!
-//! Requests stay within what nginx can see as the engine does (one line per header, no empty
+//! Requests stay within what the servers see as the engine does (one line per header, no empty
 //! values, upper-case methods, lines under 8 KiB: the differences listed in `vectors/server`'s
 //! `exceptions`). The generator is seeded (`CORSICA_PROPERTY_SEED`, default fixed) and every
 //! mismatch is reported with the policy and the request.
 
 use std::collections::BTreeMap;
-use std::net::{SocketAddr, TcpListener};
+use std::net::SocketAddr;
 
 use corsica::{Dangerous, Policy, PolicyConfig, RawRequest, RouteConfig};
-use corsica_export::{Options, Server, export, nginx};
+use corsica_export::{Options, Server, apache, export, haproxy, nginx};
+use corsica_harness::apache::Apache;
+use corsica_harness::haproxy::Haproxy;
 use corsica_harness::nginx::Nginx;
 use corsica_harness::{StubResponse, StubServer};
 use corsica_loopback::client::{self, Outgoing};
@@ -141,6 +143,9 @@ const ACRHS: &[&str] = &[
 ];
 const ROUTES: &[&str] = &["/api/", "/api/v2/", "/public/"];
 
+/// httpd's `R=` flag knows these 2xx statuses only (`corsica export apache` refuses others).
+const APACHE_OK: &[u16] = &[200, 201, 202, 203, 204, 205, 206, 207, 208, 226];
+
 fn random_policy(rng: &mut Rng) -> PolicyConfig {
     let mut config = PolicyConfig {
         origins: if rng.chance(10) {
@@ -161,7 +166,7 @@ fn random_policy(rng: &mut Rng) -> PolicyConfig {
         credentials: rng.chance(40),
         max_age: [None, Some(0), Some(600)][rng.below(3)],
         private_network: rng.chance(20),
-        preflight_status: [None, Some(200), Some(299)][rng.below(3)],
+        preflight_status: [None, Some(200), Some(299), Some(APACHE_OK[3])][rng.below(4)],
         preflight_continue: rng.chance(10),
         debug: rng.chance(15),
         ..PolicyConfig::default()
@@ -246,6 +251,20 @@ fn engine(policy: &Policy, r: &Request) -> (Option<u16>, BTreeMap<String, String
 
 #[test]
 fn nginx_decides_as_the_engine_on_random_policies_and_requests() {
+    compare(Server::Nginx);
+}
+
+#[test]
+fn apache_decides_as_the_engine_on_random_policies_and_requests() {
+    compare(Server::Apache);
+}
+
+#[test]
+fn haproxy_decides_as_the_engine_on_random_policies_and_requests() {
+    compare(Server::Haproxy);
+}
+
+fn compare(server: Server) {
     let seed = std::env::var("CORSICA_PROPERTY_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -259,18 +278,18 @@ fn nginx_decides_as_the_engine_on_random_policies_and_requests() {
     })
     .expect("the loopback upstream");
 
-    let mut held = Vec::new();
+    let (ports, held): (Vec<SocketAddr>, Vec<_>) = corsica_harness::nginx::free_ports(POLICIES)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .into_iter()
+        .unzip();
     let mut include = String::new();
     let mut cases = Vec::new();
     let mut refused = 0;
-    for index in 0..POLICIES {
+    for (index, addr) in ports.into_iter().enumerate() {
         let (config, policy) = valid_policy(&mut rng);
-        let listener = TcpListener::bind("127.0.0.1:0").expect("a free loopback port");
-        let addr: SocketAddr = listener.local_addr().expect("its address");
-        held.push(listener);
         let mut options = Options::new(upstream.origin(), addr.to_string(), "random", "-");
         options.prefix = format!("p{index}");
-        match export(Server::Nginx, &policy, &options) {
+        match export(server, &policy, &options) {
             Ok(text) => {
                 include.push_str(&text);
                 cases.push((config, policy, addr));
@@ -280,8 +299,19 @@ fn nginx_decides_as_the_engine_on_random_policies_and_requests() {
     }
     drop(held);
     let addrs: Vec<SocketAddr> = cases.iter().map(|(_, _, a)| *a).collect();
-    let _nginx =
-        Nginx::start(&include, nginx::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}"));
+    let _running: Box<dyn std::any::Any> = match server {
+        Server::Apache => Box::new(
+            Apache::start(&include, apache::wrapper_config, &addrs)
+                .unwrap_or_else(|e| panic!("{e}")),
+        ),
+        Server::Haproxy => Box::new(
+            Haproxy::start(&include, haproxy::wrapper_config, &addrs)
+                .unwrap_or_else(|e| panic!("{e}")),
+        ),
+        _ => Box::new(
+            Nginx::start(&include, nginx::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}")),
+        ),
+    };
 
     let mut mismatches = Vec::new();
     let mut sent = 0;
@@ -296,7 +326,7 @@ fn nginx_decides_as_the_engine_on_random_policies_and_requests() {
                 .header("host", addr.to_string());
             let got = runtime()
                 .block_on(client::send(*addr, &out))
-                .unwrap_or_else(|e| panic!("sending to nginx: {e}"));
+                .unwrap_or_else(|e| panic!("sending to {server}: {e}"));
             sent += 1;
             let called = upstream
                 .requests()
@@ -341,12 +371,12 @@ fn nginx_decides_as_the_engine_on_random_policies_and_requests() {
         }
     }
     eprintln!(
-        "seed {seed:#x}: {} policies exported ({refused} refused), {sent} requests",
+        "{server}, seed {seed:#x}: {} policies exported ({refused} refused), {sent} requests",
         cases.len()
     );
     assert!(
         mismatches.is_empty(),
-        "nginx and the engine disagree (seed {seed:#x}):\n{}",
+        "{server} and the engine disagree (seed {seed:#x}):\n{}",
         mismatches.join("\n")
     );
 }

@@ -1,0 +1,249 @@
+//! What every server's export shares: the checks of the options and the policy, the routes
+//! that can apply, and the regular expressions of origins and header lists (PCRE, which nginx,
+//! httpd and HAProxy all use).
+
+use corsica::Policy;
+
+use crate::{ExportError, Options, Server};
+
+/// The CORS response headers: the upstream's are hidden, the exported ones set.
+pub(crate) const CORS_HEADERS: [&str; 7] = [
+    "Access-Control-Allow-Origin",
+    "Access-Control-Allow-Credentials",
+    "Access-Control-Allow-Methods",
+    "Access-Control-Allow-Headers",
+    "Access-Control-Max-Age",
+    "Access-Control-Expose-Headers",
+    "Access-Control-Allow-Private-Network",
+];
+
+/// A port as a browser serializes it: 1-65535 without a leading zero.
+pub(crate) const PORT: &str =
+    "(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+
+/// One or more labels of a host as the engine accepts them in an `Origin`.
+pub(crate) const LABELS: &str = "[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*";
+
+/// An HTTP token (RFC 9110 §5.6.2).
+pub(crate) const TOKEN: &str = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
+
+pub(crate) fn check_options(o: &Options) -> Result<(), ExportError> {
+    let invalid = |option, value: &str, why| {
+        Err(ExportError::InvalidOption {
+            option,
+            value: value.to_owned(),
+            why,
+        })
+    };
+    let prefix_ok = o.prefix.starts_with(|c: char| c.is_ascii_lowercase())
+        && o.prefix
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !prefix_ok {
+        return invalid(
+            "prefix",
+            &o.prefix,
+            "use lower-case letters, digits and `_`, starting with a letter",
+        );
+    }
+    let address_char =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '[' | ']' | '-' | '_');
+    if o.listen.is_empty() || !o.listen.chars().all(address_char) {
+        return invalid(
+            "listen",
+            &o.listen,
+            "write an address and port such as 127.0.0.1:8080, [::1]:8080 or 8080",
+        );
+    }
+    let rest = o
+        .upstream
+        .strip_prefix("http://")
+        .or_else(|| o.upstream.strip_prefix("https://"));
+    let authority = rest.map(|r| r.strip_suffix('/').unwrap_or(r));
+    match authority {
+        Some(a) if !a.is_empty() && a.chars().all(address_char) => Ok(()),
+        _ => invalid(
+            "upstream",
+            &o.upstream,
+            "write the upstream as http://HOST:PORT or https://HOST:PORT, without a path",
+        ),
+    }
+}
+
+pub(crate) fn check_route_path(path: &str, server: Server) -> Result<(), ExportError> {
+    let ok = path.chars().all(|c| {
+        c.is_ascii_graphic() && !matches!(c, '%' | '"' | '\'' | '\\' | '$' | '{' | '}' | ';' | '#')
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(ExportError::Unsupported {
+            server,
+            key: "route.path",
+            route: Some(path.to_owned()),
+            why: "the server matches the decoded, normalized path, so a route path \
+                  with `%`, quotes, spaces, `$`, `{`, `}`, `;` or `#` would not match the same \
+                  requests: write the path without them"
+                .to_owned(),
+        })
+    }
+}
+
+pub(crate) fn check_policy(
+    policy: &Policy,
+    server: Server,
+    route: Option<&str>,
+) -> Result<(), ExportError> {
+    let config = policy.to_config();
+    let refuse = |key, why: &str| {
+        Err(ExportError::Unsupported {
+            server,
+            key,
+            route: route.map(str::to_owned),
+            why: why.to_owned(),
+        })
+    };
+    if config.debug && !config.preflight_continue && config.request_headers.iter().any(|h| h == "*")
+    {
+        return refuse(
+            "debug",
+            "with request_headers = [\"*\"], a debug answer to a failed preflight lists the \
+             requested headers that passed, which the server cannot compute: export the policy with \
+             debug = false, or name the request headers",
+        );
+    }
+    if config.reject_disallowed {
+        return refuse(
+            "reject_disallowed",
+            "its same-origin exception compares Origin with the scheme the client used, which \
+             the server does not know behind TLS termination or a load balancer: export the policy \
+             with reject_disallowed = false",
+        );
+    }
+    for (key, list) in [
+        ("methods", &config.methods),
+        ("request_headers", &config.request_headers),
+        ("expose_headers", &config.expose_headers),
+    ] {
+        if list.iter().any(|v| v.contains('$')) {
+            return refuse(
+                key,
+                "the server reads `$` in a header value as a variable: rename the entry without `$`",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The anchored regular expression of an origin pattern with `*` (`scheme://*.domain[:port]`,
+/// `scheme://host:*`, `scheme://*.domain:*`).
+pub(crate) fn pattern_regex(pattern: &str) -> String {
+    format!("^(?=.{{1,384}}$){}$", pattern_body(pattern))
+}
+
+/// [`pattern_regex`] without its anchors and length bound.
+pub(crate) fn pattern_body(pattern: &str) -> String {
+    let (scheme, rest) = pattern.split_once("://").unwrap_or(("", pattern));
+    let (authority, port) = match rest.strip_suffix(":*") {
+        Some(a) => (a, Port::Any),
+        None => match rest.rsplit_once(':') {
+            Some((a, p)) if !p.contains(']') && p.bytes().all(|b| b.is_ascii_digit()) => {
+                (a, Port::Exact(p))
+            }
+            _ => (rest, Port::Default),
+        },
+    };
+    let host = match authority.strip_prefix("*.") {
+        Some(domain) => format!("{LABELS}\\.{}", escape(domain)),
+        None => escape(authority),
+    };
+    let port = match port {
+        Port::Default => String::new(),
+        Port::Exact(p) => format!(":{p}"),
+        Port::Any => match default_port(scheme) {
+            Some(d) => format!("(?::(?!{d}$){PORT})?"),
+            None => format!("(?::{PORT})?"),
+        },
+    };
+    format!("{}://{host}{port}", escape(scheme))
+}
+
+enum Port<'a> {
+    Default,
+    Exact(&'a str),
+    Any,
+}
+
+/// Every origin a browser sends (as the engine parses them), `null` excepted; unanchored.
+pub(crate) const ANY_ORIGIN_REGEX: &str = concat!(
+    "(?!(?:http|ws)://[^/]*:80$)(?!(?:https|wss)://[^/]*:443$)(?!ftp://[^/]*:21$)",
+    "[a-z][a-z0-9+.-]{0,63}://(?:\\[[0-9a-f:.]+\\]|[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*\\.?)",
+    "(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+);
+
+/// [`ANY_ORIGIN_REGEX`], anchored and bounded to 384 bytes.
+pub(crate) fn any_origin_regex() -> String {
+    format!("^(?=.{{1,384}}$){ANY_ORIGIN_REGEX}$")
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        "ftp" => Some(21),
+        _ => None,
+    }
+}
+
+/// `s` with every regular-expression metacharacter escaped.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '[' | ']' | '{' | '}' | '^' | '$' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The routes of `policy` that can apply, in order: a route whose path starts with an earlier
+/// route's path never applies in the engine (first match wins) and is left out, so that a
+/// server's longest-prefix match picks the same route. Each path is checked.
+pub(crate) fn routes(policy: &Policy, server: Server) -> Result<Vec<(&str, &Policy)>, ExportError> {
+    let mut routes: Vec<(&str, &Policy)> = Vec::new();
+    for (path, route) in policy.routes() {
+        if routes.iter().any(|(earlier, _)| path.starts_with(earlier)) {
+            continue;
+        }
+        check_route_path(path, server)?;
+        routes.push((path, route));
+    }
+    Ok(routes)
+}
+
+/// The anchored regular expression (to be matched ignoring case) of an
+/// `Access-Control-Request-Headers` line whose every element the policy allows: a
+/// comma-separated list, tab-or-space around elements, empty elements allowed.
+pub(crate) fn request_headers_regex(headers: &[&str]) -> String {
+    let end = "(?=[ \\t]*+(?:,|$))";
+    let element = if headers.contains(&"*") {
+        if headers.contains(&"authorization") {
+            format!("{TOKEN}{end}")
+        } else {
+            format!("(?!authorization{end}){TOKEN}{end}")
+        }
+    } else {
+        let names: Vec<String> = headers.iter().map(|h| escape(h)).collect();
+        if names.is_empty() {
+            "(?!)".to_owned()
+        } else {
+            format!("(?:{}){end}", names.join("|"))
+        }
+    };
+    let item = format!("[ \\t]*+(?:{element})?+[ \\t]*+");
+    format!("^{item}(?:,{item})*+$")
+}
