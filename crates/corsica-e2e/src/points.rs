@@ -1,7 +1,7 @@
 //! The middleware enforcement points: an axum app with `corsica-tower` and an actix-web app with
 //! `corsica-actix`, each in front of the e2e upstream.
 
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc;
 use std::thread;
 
@@ -144,30 +144,19 @@ impl EnforcementPoint for Nginx {
     }
 
     fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
-        let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
-        let upstream = corsica_harness::StubServer::start(|_| {
-            WRONG_UPSTREAM_CORS
-                .iter()
-                .fold(crate::upstream_response(), |r, (n, v)| r.header(n, *v))
-        })
-        .map_err(|e| format!("the upstream: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let options = corsica_export::Options::new(
-            upstream.origin(),
-            addr.to_string(),
-            "the e2e case's policy",
-            "-",
-        );
-        let text = corsica_export::export(corsica_export::Server::Nginx, &policy, &options)
-            .map_err(|e| format!("corsica export nginx: {e}"))?;
-        drop(listener); // nginx binds the port itself
-        let nginx = corsica_harness::nginx::Nginx::start(
-            &text,
-            corsica_export::nginx::wrapper_config,
-            &[addr],
+        serve_exported(
+            corsica_export::Server::Nginx,
+            listener,
+            policy,
+            |text, addr| {
+                let running = corsica_harness::nginx::Nginx::start(
+                    text,
+                    corsica_export::nginx::wrapper_config,
+                    &[addr],
+                )?;
+                Ok(Box::new(running))
+            },
         )
-        .map_err(|e| e.to_string())?;
-        Ok(Box::new((nginx, upstream)))
     }
 }
 
@@ -182,30 +171,19 @@ impl EnforcementPoint for Apache {
     }
 
     fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
-        let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
-        let upstream = corsica_harness::StubServer::start(|_| {
-            WRONG_UPSTREAM_CORS
-                .iter()
-                .fold(crate::upstream_response(), |r, (n, v)| r.header(n, *v))
-        })
-        .map_err(|e| format!("the upstream: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let options = corsica_export::Options::new(
-            upstream.origin(),
-            addr.to_string(),
-            "the e2e case's policy",
-            "-",
-        );
-        let text = corsica_export::export(corsica_export::Server::Apache, &policy, &options)
-            .map_err(|e| format!("corsica export apache: {e}"))?;
-        drop(listener); // httpd binds the port itself
-        let httpd = corsica_harness::apache::Apache::start(
-            &text,
-            corsica_export::apache::wrapper_config,
-            &[addr],
+        serve_exported(
+            corsica_export::Server::Apache,
+            listener,
+            policy,
+            |text, addr| {
+                let running = corsica_harness::apache::Apache::start(
+                    text,
+                    corsica_export::apache::wrapper_config,
+                    &[addr],
+                )?;
+                Ok(Box::new(running))
+            },
         )
-        .map_err(|e| e.to_string())?;
-        Ok(Box::new((httpd, upstream)))
     }
 }
 
@@ -220,29 +198,48 @@ impl EnforcementPoint for Haproxy {
     }
 
     fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
-        let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
-        let upstream = corsica_harness::StubServer::start(|_| {
-            WRONG_UPSTREAM_CORS
-                .iter()
-                .fold(crate::upstream_response(), |r, (n, v)| r.header(n, *v))
-        })
-        .map_err(|e| format!("the upstream: {e}"))?;
-        let addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let options = corsica_export::Options::new(
-            upstream.origin(),
-            addr.to_string(),
-            "the e2e case's policy",
-            "-",
-        );
-        let text = corsica_export::export(corsica_export::Server::Haproxy, &policy, &options)
-            .map_err(|e| format!("corsica export haproxy: {e}"))?;
-        drop(listener); // HAProxy binds the port itself
-        let haproxy = corsica_harness::haproxy::Haproxy::start(
-            &text,
-            corsica_export::haproxy::wrapper_config,
-            &[addr],
+        serve_exported(
+            corsica_export::Server::Haproxy,
+            listener,
+            policy,
+            |text, addr| {
+                let running = corsica_harness::haproxy::Haproxy::start(
+                    text,
+                    corsica_export::haproxy::wrapper_config,
+                    &[addr],
+                )?;
+                Ok(Box::new(running))
+            },
         )
-        .map_err(|e| e.to_string())?;
-        Ok(Box::new((haproxy, upstream)))
     }
+}
+
+/// `policy` exported for `server` and served by the real server that `start` launches on the
+/// listener's port (it binds the port itself), in front of an upstream that adds
+/// [`WRONG_UPSTREAM_CORS`] to every answer.
+fn serve_exported(
+    server: corsica_export::Server,
+    listener: TcpListener,
+    policy: &PolicyConfig,
+    start: impl FnOnce(&str, SocketAddr) -> Result<Box<dyn Send>, corsica_harness::Error>,
+) -> Result<Box<dyn Send>, String> {
+    let policy = Policy::compile(policy).map_err(|e| e.to_string())?;
+    let upstream = corsica_harness::StubServer::start(|_| {
+        WRONG_UPSTREAM_CORS
+            .iter()
+            .fold(crate::upstream_response(), |r, (n, v)| r.header(n, *v))
+    })
+    .map_err(|e| format!("the upstream: {e}"))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let options = corsica_export::Options::new(
+        upstream.origin(),
+        addr.to_string(),
+        "the e2e case's policy",
+        "-",
+    );
+    let text = corsica_export::export(server, &policy, &options)
+        .map_err(|e| format!("corsica export {}: {e}", server.as_str()))?;
+    drop(listener);
+    let running = start(&text, addr).map_err(|e| e.to_string())?;
+    Ok(Box::new((running, upstream)))
 }
