@@ -174,6 +174,19 @@ impl CheckArgs {
         }
         let origin = Origin::parse(&self.origin)
             .map_err(|e| CliError::new(format!("--origin {}: {e}", shown(&self.origin))))?;
+        if let Some(method) = &self.method {
+            // fetch() upper-cases only the six methods Fetch normalizes: `patch` goes out as
+            // written, which servers (and policies) almost never expect.
+            let upper = method.to_ascii_uppercase();
+            if corsica::method::normalize_method(method) == method.as_str() && upper != *method {
+                error::eprint(&format!(
+                    "{} -X {}: fetch() sends this method as written (it upper-cases only DELETE, GET, HEAD, OPTIONS, POST and PUT); servers almost always expect {}\n",
+                    error::warning_prefix(),
+                    shown(method),
+                    shown(&upper)
+                ));
+            }
+        }
         let mut headers = Vec::with_capacity(self.headers.len());
         for arg in &self.headers {
             let (name, value) = parse_header(arg)

@@ -438,6 +438,31 @@ fn usage_errors_exit_2_with_one_line() {
 }
 
 #[test]
+fn methods_fetch_does_not_upper_case_are_warned_about() {
+    // A port nothing listens on: the warning comes before any connection.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/");
+    let r = check(&[&url, "--origin", ORIGIN, "-X", "patch"]);
+    assert!(
+        r.stderr.contains(
+            "corsica: warning: -X \"patch\": fetch() sends this method as written (it upper-cases \
+             only DELETE, GET, HEAD, OPTIONS, POST and PUT); servers almost always expect \"PATCH\""
+        ),
+        "{}",
+        r.stderr
+    );
+    // Methods fetch() normalizes, and methods already in upper case, get no warning.
+    for method in ["delete", "PATCH", "Post"] {
+        let r = check(&[&url, "--origin", ORIGIN, "-X", method]);
+        assert!(!r.stderr.contains("warning"), "{method}: {}", r.stderr);
+    }
+}
+
+#[test]
 fn network_failures_exit_2_with_one_line() {
     // A port nothing listens on.
     let port = TcpListener::bind("127.0.0.1:0")
