@@ -6,7 +6,9 @@
 
 use std::fmt::Write as _;
 
-use corsica::browser::{Check, CorsErrorKind, FetchError, MAX_REDIRECTS, Note, Rule, Stage};
+use corsica::browser::{
+    Check, CorsErrorKind, FetchError, MAX_REDIRECTS, Note, PreflightReason, Rule, Stage,
+};
 use owo_colors::OwoColorize;
 
 use super::fix;
@@ -237,6 +239,43 @@ fn response_lines(step: &Exchanged) -> Vec<String> {
     }
 }
 
+/// Why the browser sends a preflight, as the engine's trace says: `: method PUT is not
+/// CORS-safelisted; CORS-unsafe request headers: x-api-key`, or nothing.
+fn preflight_why(report: &Report) -> String {
+    let reasons = report
+        .verdict
+        .trace
+        .stages
+        .iter()
+        .flat_map(|stage| &stage.notes)
+        .find_map(|note| match note {
+            Note::PreflightNeeded(reasons) => Some(reasons),
+            _ => None,
+        });
+    let words: Vec<String> = reasons
+        .into_iter()
+        .flatten()
+        .map(|reason| match reason {
+            PreflightReason::Method(m) => format!("method {} is not CORS-safelisted", sanitized(m)),
+            PreflightReason::Headers(names) => {
+                format!(
+                    "CORS-unsafe request headers: {}",
+                    sanitized(&names.join(", "))
+                )
+            }
+            PreflightReason::PrivateNetwork(space) => {
+                format!("a Private Network Access request to a {space} address")
+            }
+            _ => "the request asks for one".to_string(),
+        })
+        .collect();
+    if words.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", words.join("; "))
+    }
+}
+
 /// The whole human report.
 pub(crate) fn human(report: &Report) -> String {
     let mut out = String::new();
@@ -250,9 +289,14 @@ pub(crate) fn human(report: &Report) -> String {
         request.origin(),
         request.credentials()
     );
+    let why = preflight_why(report);
     for (index, step) in report.steps.iter().enumerate() {
         out.push('\n');
-        let kind = if step.preflight { "  (preflight)" } else { "" };
+        let kind = if step.preflight {
+            format!("  (preflight{why})")
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
             "{} {} {}{}",

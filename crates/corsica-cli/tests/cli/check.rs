@@ -260,7 +260,10 @@ fn human_output_traces_checks_message_and_fix() {
     assert_eq!(r.code, 1, "{}", r.stderr);
     let out = &r.stdout;
     for expected in [
-        &format!("→ OPTIONS {url}  (preflight)") as &str,
+        &format!(
+            "→ OPTIONS {url}  (preflight: method PUT is not CORS-safelisted; CORS-unsafe \
+             request headers: x-api-key)"
+        ) as &str,
         "    Access-Control-Request-Method: PUT",
         "    Access-Control-Request-Headers: x-api-key",
         &format!("    Origin: {ORIGIN}"),
@@ -646,7 +649,10 @@ fn https_with_a_self_signed_certificate() {
     ]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains(&format!("→ OPTIONS {url}  (preflight)")),
+        r.stdout.contains(&format!(
+            "→ OPTIONS {url}  (preflight: method PUT is not CORS-safelisted; CORS-unsafe \
+             request headers: x-api-key)"
+        )),
         "{}",
         r.stdout
     );
