@@ -4,7 +4,6 @@
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::Error;
@@ -23,35 +22,12 @@ pub struct Apache {
 ///
 /// When none exists, with the command that installs it.
 pub fn binary() -> Result<PathBuf, Error> {
-    if let Some(path) = std::env::var_os("CORSICA_APACHE") {
-        return Ok(PathBuf::from(path));
-    }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("apache2"))
-        .chain([PathBuf::from("/usr/sbin/apache2")])
-        .find(|p| p.is_file());
-    on_path.ok_or_else(|| {
-        Error::Server(
-            "Apache httpd is not installed: run `sudo apt-get install -y apache2` (Debian's \
-             httpd 2.4) or set CORSICA_APACHE to its path; scripts/test installs it"
-                .to_owned(),
-        )
-    })
-}
-
-/// A fresh directory under the system's temporary directory.
-fn fresh_dir() -> std::io::Result<PathBuf> {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "corsica-apache-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    crate::edge::find_binary(
+        "CORSICA_APACHE",
+        "apache2",
+        "Apache httpd is not installed: run `sudo apt-get install -y apache2` (Debian's \
+             httpd 2.4) or set CORSICA_APACHE to its path; scripts/test installs it",
+    )
 }
 
 impl Apache {
@@ -69,7 +45,7 @@ impl Apache {
         listening: &[SocketAddr],
     ) -> Result<Apache, Error> {
         let binary = binary()?;
-        let dir = fresh_dir().map_err(Error::Io)?;
+        let dir = crate::edge::fresh_dir("apache").map_err(Error::Io)?;
         let file = dir.join("cors.conf");
         std::fs::write(&file, include).map_err(Error::Io)?;
         let text = conf(&file.to_string_lossy(), &dir.to_string_lossy());
@@ -89,22 +65,14 @@ impl Apache {
         let mut httpd = Apache { child, dir, binary };
         // httpd writes its pid file once its listening sockets are bound.
         let pid_file = httpd.dir.join("httpd.pid");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !std::fs::read_to_string(&pid_file).is_ok_and(|p| !p.trim().is_empty()) {
-            if let Ok(Some(status)) = httpd.child.try_wait() {
-                return Err(Error::Server(format!(
-                    "httpd exited ({status}): {}",
-                    httpd.stderr_and_log()
-                )));
-            }
-            if Instant::now() > deadline {
-                return Err(Error::Server(format!(
-                    "httpd did not start within 10 seconds: {}",
-                    httpd.stderr_and_log()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        crate::edge::wait_until(
+            &mut httpd.child,
+            &httpd.dir,
+            "httpd",
+            Duration::from_secs(10),
+            "did not start within 10 seconds",
+            || std::fs::read_to_string(&pid_file).is_ok_and(|p| !p.trim().is_empty()),
+        )?;
         for addr in listening {
             if TcpStream::connect_timeout(addr, Duration::from_secs(2)).is_err() {
                 return Err(Error::Server(format!(
@@ -122,11 +90,7 @@ impl Apache {
     }
 
     fn stderr_and_log(&mut self) -> String {
-        let mut text = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut e, &mut text);
-        }
-        text + &std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+        crate::edge::stderr_and_log(&mut self.child, &self.dir)
     }
 }
 

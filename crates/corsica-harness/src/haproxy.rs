@@ -4,7 +4,6 @@
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::Error;
@@ -22,35 +21,12 @@ pub struct Haproxy {
 ///
 /// When none exists, with the command that installs it.
 pub fn binary() -> Result<PathBuf, Error> {
-    if let Some(path) = std::env::var_os("CORSICA_HAPROXY") {
-        return Ok(PathBuf::from(path));
-    }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("haproxy"))
-        .chain([PathBuf::from("/usr/sbin/haproxy")])
-        .find(|p| p.is_file());
-    on_path.ok_or_else(|| {
-        Error::Server(
-            "HAProxy is not installed: run `sudo apt-get install -y haproxy` (Debian's HAProxy \
-             2.6) or set CORSICA_HAPROXY to its path; scripts/test installs it"
-                .to_owned(),
-        )
-    })
-}
-
-/// A fresh directory under the system's temporary directory.
-fn fresh_dir() -> std::io::Result<PathBuf> {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "corsica-haproxy-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+    crate::edge::find_binary(
+        "CORSICA_HAPROXY",
+        "haproxy",
+        "HAProxy is not installed: run `sudo apt-get install -y haproxy` (Debian's HAProxy \
+             2.6) or set CORSICA_HAPROXY to its path; scripts/test installs it",
+    )
 }
 
 impl Haproxy {
@@ -68,7 +44,7 @@ impl Haproxy {
         listening: &[SocketAddr],
     ) -> Result<Haproxy, Error> {
         let binary = binary()?;
-        let dir = fresh_dir().map_err(Error::Io)?;
+        let dir = crate::edge::fresh_dir("haproxy").map_err(Error::Io)?;
         let file = dir.join("cors.conf");
         std::fs::write(&file, include).map_err(Error::Io)?;
         let text = conf(&file.to_string_lossy(), &dir.to_string_lossy());
@@ -90,21 +66,14 @@ impl Haproxy {
         // them below the ephemeral range, so no client socket of ours can hold one).
         let deadline = Instant::now() + Duration::from_secs(10);
         for addr in listening {
-            while TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_err() {
-                if let Ok(Some(status)) = haproxy.child.try_wait() {
-                    return Err(Error::Server(format!(
-                        "haproxy exited ({status}): {}",
-                        haproxy.stderr_and_log()
-                    )));
-                }
-                if Instant::now() > deadline {
-                    return Err(Error::Server(format!(
-                        "haproxy does not listen on {addr}: {}",
-                        haproxy.stderr_and_log()
-                    )));
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            }
+            crate::edge::wait_until(
+                &mut haproxy.child,
+                &haproxy.dir,
+                "haproxy",
+                deadline.saturating_duration_since(Instant::now()),
+                &format!("does not listen on {addr}"),
+                || TcpStream::connect_timeout(addr, Duration::from_millis(200)).is_ok(),
+            )?;
         }
         Ok(haproxy)
     }
@@ -112,14 +81,6 @@ impl Haproxy {
     /// The directory holding the configuration, logs and temporary files.
     pub fn dir(&self) -> &Path {
         &self.dir
-    }
-
-    fn stderr_and_log(&mut self) -> String {
-        let mut text = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut e, &mut text);
-        }
-        text + &std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
     }
 }
 

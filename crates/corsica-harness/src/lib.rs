@@ -9,6 +9,7 @@
 
 pub mod apache;
 mod cdp;
+mod edge;
 pub mod haproxy;
 pub mod nginx;
 mod stub;

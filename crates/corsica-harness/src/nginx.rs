@@ -4,7 +4,6 @@
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::Error;
@@ -23,22 +22,12 @@ pub struct Nginx {
 ///
 /// When none exists, with the command that installs it.
 pub fn binary() -> Result<PathBuf, Error> {
-    if let Some(path) = std::env::var_os("CORSICA_NGINX") {
-        return Ok(PathBuf::from(path));
-    }
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .map(|d| d.join("nginx"))
-        .chain([PathBuf::from("/usr/sbin/nginx")])
-        .find(|p| p.is_file());
-    on_path.ok_or_else(|| {
-        Error::Server(
-            "nginx is not installed: run `sudo apt-get install -y nginx` (Debian's nginx 1.22) \
-             or set CORSICA_NGINX to its path; scripts/test installs it"
-                .to_owned(),
-        )
-    })
+    crate::edge::find_binary(
+        "CORSICA_NGINX",
+        "nginx",
+        "nginx is not installed: run `sudo apt-get install -y nginx` (Debian's nginx 1.22) \
+             or set CORSICA_NGINX to its path; scripts/test installs it",
+    )
 }
 
 /// `n` free loopback addresses for nginx to listen on, below Linux's ephemeral range (32768 and
@@ -72,19 +61,6 @@ pub fn free_ports(n: usize) -> Result<Vec<(SocketAddr, std::net::TcpListener)>, 
     Ok(out)
 }
 
-/// A fresh directory under the system's temporary directory.
-fn fresh_dir() -> std::io::Result<PathBuf> {
-    static COUNT: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "corsica-nginx-{}-{}",
-        std::process::id(),
-        COUNT.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
-}
-
 impl Nginx {
     /// Writes `include` (the text to include inside `http {}`) to `DIR/cors.conf` and
     /// `conf(DIR/cors.conf, DIR)` to `DIR/nginx.conf`, starts nginx in the foreground on it and
@@ -100,7 +76,7 @@ impl Nginx {
         listening: &[SocketAddr],
     ) -> Result<Nginx, Error> {
         let binary = binary()?;
-        let dir = fresh_dir().map_err(Error::Io)?;
+        let dir = crate::edge::fresh_dir("nginx").map_err(Error::Io)?;
         let file = dir.join("cors.conf");
         std::fs::write(&file, include).map_err(Error::Io)?;
         let text = conf(&file.to_string_lossy(), &dir.to_string_lossy());
@@ -122,22 +98,14 @@ impl Nginx {
         // nginx writes its pid file once every listening socket is bound (probing the ports
         // with connect() could meet a client socket of our own on the same port).
         let pid_file = nginx.dir.join("nginx.pid");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !std::fs::read_to_string(&pid_file).is_ok_and(|p| !p.trim().is_empty()) {
-            if let Ok(Some(status)) = nginx.child.try_wait() {
-                return Err(Error::Server(format!(
-                    "nginx exited ({status}): {}",
-                    nginx.stderr_and_log()
-                )));
-            }
-            if Instant::now() > deadline {
-                return Err(Error::Server(format!(
-                    "nginx did not start within 10 seconds: {}",
-                    nginx.stderr_and_log()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        crate::edge::wait_until(
+            &mut nginx.child,
+            &nginx.dir,
+            "nginx",
+            Duration::from_secs(10),
+            "did not start within 10 seconds",
+            || std::fs::read_to_string(&pid_file).is_ok_and(|p| !p.trim().is_empty()),
+        )?;
         for addr in listening {
             if TcpStream::connect_timeout(addr, Duration::from_secs(2)).is_err() {
                 return Err(Error::Server(format!(
@@ -155,11 +123,7 @@ impl Nginx {
     }
 
     fn stderr_and_log(&mut self) -> String {
-        let mut text = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut e, &mut text);
-        }
-        text + &std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default()
+        crate::edge::stderr_and_log(&mut self.child, &self.dir)
     }
 }
 
