@@ -23,7 +23,7 @@ use std::fmt::Write as _;
 use corsica::Policy;
 use corsica::header::ResponseHeader;
 
-use crate::common::{self, ANY_ORIGIN_REGEX, TOKEN};
+use crate::common::{self, TOKEN};
 use crate::{ExportError, Options, Server};
 
 const CORS_HEADERS: [&str; 7] = common::CORS_HEADERS;
@@ -53,8 +53,11 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
     }
     for (_, path, route) in &policies {
         common::check_policy(route, Server::Apache, *path)?;
-        let status = route.to_config().preflight_status.unwrap_or(204);
-        if !route.to_config().preflight_continue && !KNOWN_OK_STATUSES.contains(&status) {
+        let ok = route.preflight_answer(corsica::Outcome::PreflightOk);
+        if let Some(status) = ok
+            .map(corsica::Status::as_u16)
+            .filter(|s| !KNOWN_OK_STATUSES.contains(s))
+        {
             return Err(ExportError::Unsupported {
                 server: Server::Apache,
                 key: "preflight_status",
@@ -124,9 +127,8 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
     out.push_str("    # Preflights are answered here; everything else goes to the upstream.\n    RewriteEngine On\n");
     let mut statuses: Vec<u16> = policies
         .iter()
-        .filter(|(_, _, route)| !route.to_config().preflight_continue)
-        .map(|(_, _, route)| route.to_config().preflight_status.unwrap_or(204))
-        .chain([403])
+        .flat_map(|(_, _, route)| common::preflight_answers(route))
+        .map(|(_, status)| status)
         .collect();
     statuses.sort_unstable();
     statuses.dedup();
@@ -224,22 +226,7 @@ fn policy_env(out: &mut String, p: &str, name: &str, policy: &Policy) {
 
     // The origin.
     if varies {
-        let any_origin = config.origins.iter().any(|o| o == "*");
-        let mut alternatives: Vec<String> = config
-            .origins
-            .iter()
-            .filter(|o| *o != "*")
-            .map(|o| {
-                if o.contains('*') {
-                    common::pattern_body(o)
-                } else {
-                    common::escape(o)
-                }
-            })
-            .collect();
-        if any_origin {
-            alternatives.push(ANY_ORIGIN_REGEX.to_owned());
-        }
+        let alternatives = common::origin_alternatives(&config);
         if !alternatives.is_empty() {
             let _ = writeln!(
                 out,
@@ -318,19 +305,11 @@ fn policy_env(out: &mut String, p: &str, name: &str, policy: &Policy) {
     }
 
     // The answer to a preflight.
-    if !config.preflight_continue {
-        let ok = config.preflight_status.unwrap_or(204);
-        let denied = if config.debug { ok } else { 403 };
-        for (state, status) in [
-            ("preflight-ok", ok),
-            ("preflight-denied-after", denied),
-            ("preflight-denied-origin", denied),
-        ] {
-            let _ = writeln!(
-                out,
-                "    SetEnvIfExpr \"{when} && reqenv('{p}_STATE') == '{state}'\" {p}_ANSWER={status}"
-            );
-        }
+    for (state, status) in common::preflight_answers(policy) {
+        let _ = writeln!(
+            out,
+            "    SetEnvIfExpr \"{when} && reqenv('{p}_STATE') == '{state}'\" {p}_ANSWER={status}"
+        );
     }
 
     // The response headers.

@@ -2,7 +2,7 @@
 //! that can apply, and the regular expressions of origins and header lists (PCRE, which nginx,
 //! httpd and HAProxy all use).
 
-use corsica::Policy;
+use corsica::{Outcome, Policy, PolicyConfig};
 
 use crate::{ExportError, Options, Server};
 
@@ -246,4 +246,39 @@ pub(crate) fn request_headers_regex(headers: &[&str]) -> String {
     };
     let item = format!("[ \\t]*+(?:{element})?+[ \\t]*+");
     format!("^{item}(?:,{item})*+$")
+}
+
+/// The status the engine answers each preflight outcome with itself
+/// ([`Policy::preflight_answer`]), by the outcome's word (`preflight-ok`, …); empty with
+/// `preflight_continue`.
+pub(crate) fn preflight_answers(policy: &Policy) -> Vec<(&'static str, u16)> {
+    [
+        Outcome::PreflightOk,
+        Outcome::PreflightDeniedOrigin,
+        Outcome::PreflightDeniedAfter,
+    ]
+    .into_iter()
+    .filter_map(|o| Some((o.as_str(), policy.preflight_answer(o)?.as_u16())))
+    .collect()
+}
+
+/// The regular expressions (unanchored bodies) of the origins a policy allows: its `*.` and
+/// `:*` patterns, its exact origins escaped, and [`ANY_ORIGIN_REGEX`] for `*`.
+pub(crate) fn origin_alternatives(config: &PolicyConfig) -> Vec<String> {
+    let mut alternatives: Vec<String> = config
+        .origins
+        .iter()
+        .filter(|o| *o != "*")
+        .map(|o| {
+            if o.contains('*') {
+                pattern_body(o)
+            } else {
+                escape(o)
+            }
+        })
+        .collect();
+    if config.origins.iter().any(|o| o == "*") {
+        alternatives.push(ANY_ORIGIN_REGEX.to_owned());
+    }
+    alternatives
 }

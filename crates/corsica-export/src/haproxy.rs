@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use corsica::Policy;
 use corsica::header::ResponseHeader;
 
-use crate::common::{self, ANY_ORIGIN_REGEX, TOKEN};
+use crate::common::{self, TOKEN};
 use crate::{ExportError, Options, Server};
 
 /// Writes `policy` out as a `frontend` and a `backend` to append after HAProxy's `global` and
@@ -206,22 +206,7 @@ fn policy_rules(out: &mut String, after: &mut String, p: &str, name: &str, polic
 
     // The origin.
     if varies {
-        let any_origin = config.origins.iter().any(|o| o == "*");
-        let mut alternatives: Vec<String> = config
-            .origins
-            .iter()
-            .filter(|o| *o != "*")
-            .map(|o| {
-                if o.contains('*') {
-                    common::pattern_body(o)
-                } else {
-                    common::escape(o)
-                }
-            })
-            .collect();
-        if any_origin {
-            alternatives.push(ANY_ORIGIN_REGEX.to_owned());
-        }
+        let alternatives = common::origin_alternatives(&config);
         let regex = if alternatives.is_empty() {
             "(?!)".to_owned()
         } else {
@@ -398,18 +383,10 @@ fn policy_rules(out: &mut String, after: &mut String, p: &str, name: &str, polic
         set(out, "vary", "str(1)", &format!("!{p}_is_preflight"));
     }
     // Preflights answered here.
-    if !config.preflight_continue {
-        let ok = config.preflight_status.unwrap_or(204);
-        let denied = if config.debug { ok } else { 403 };
-        for (state, status) in [
-            ("preflight-ok", ok),
-            ("preflight-denied-after", denied),
-            ("preflight-denied-origin", denied),
-        ] {
-            let _ = writeln!(
-                out,
-                "    http-request return status {status} if {v} {{ var(txn.{p}_state) -m str {state} }}"
-            );
-        }
+    for (state, status) in common::preflight_answers(policy) {
+        let _ = writeln!(
+            out,
+            "    http-request return status {status} if {v} {{ var(txn.{p}_state) -m str {state} }}"
+        );
     }
 }

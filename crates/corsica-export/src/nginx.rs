@@ -37,7 +37,7 @@ use corsica::header::ResponseHeader;
 
 use crate::common::{
     CORS_HEADERS, TOKEN, any_origin_regex, check_options, check_policy, escape, pattern_regex,
-    request_headers_regex,
+    preflight_answers, request_headers_regex,
 };
 use crate::{ExportError, Options, Server};
 
@@ -381,22 +381,13 @@ fn policy_maps(out: &mut String, p: &str, name: &str, policy: &Policy) {
 
 /// One `location` with every directive it needs.
 fn location(open: &str, name: &str, policy: &Policy, options: &Options) -> String {
-    let config = policy.to_config();
     let mut b = String::new();
     let _ = writeln!(b, "    {open}{{");
-    if !config.preflight_continue {
-        let ok = config.preflight_status.unwrap_or(204);
-        let denied = if config.debug { ok } else { 403 };
-        for (state, status) in [
-            ("preflight-ok", ok),
-            ("preflight-denied-origin", denied),
-            ("preflight-denied-after", denied),
-        ] {
-            let _ = writeln!(
-                b,
-                "        if (${name}_state = {state}) {{\n            return {status};\n        }}"
-            );
-        }
+    for (state, status) in preflight_answers(policy) {
+        let _ = writeln!(
+            b,
+            "        if (${name}_state = {state}) {{\n            return {status};\n        }}"
+        );
     }
     let _ = writeln!(
         b,

@@ -139,6 +139,36 @@ impl Policy {
         }
     }
 
+    /// The status the engine answers a preflight with itself, by outcome: `preflight_status`
+    /// when it passes (and, with `debug`, when it fails, so the browser names what is missing),
+    /// `403` when it fails; `None` with `preflight_continue` (the inner service answers) and for
+    /// outcomes that are not a preflight's. Exported configurations answer the same way.
+    ///
+    /// ```
+    /// use corsica::{Outcome, Policy, Status};
+    ///
+    /// let policy = Policy::builder().origins(["https://a.example"]).build().unwrap();
+    /// assert_eq!(policy.preflight_answer(Outcome::PreflightOk), Some(Status::NO_CONTENT));
+    /// assert_eq!(policy.preflight_answer(Outcome::PreflightDeniedOrigin), Some(Status::FORBIDDEN));
+    /// assert_eq!(policy.preflight_answer(Outcome::ActualAllowed), None);
+    /// ```
+    #[inline]
+    pub fn preflight_answer(&self, outcome: Outcome) -> Option<Status> {
+        if self.preflight_continue {
+            return None;
+        }
+        match outcome {
+            Outcome::PreflightOk => Some(self.preflight_status),
+            Outcome::PreflightDeniedOrigin | Outcome::PreflightDeniedAfter if self.debug => {
+                Some(self.preflight_status)
+            }
+            Outcome::PreflightDeniedOrigin | Outcome::PreflightDeniedAfter => {
+                Some(Status::FORBIDDEN)
+            }
+            Outcome::NotCors | Outcome::ActualAllowed | Outcome::ActualDenied => None,
+        }
+    }
+
     fn decide_preflight<'a, R: RequestHead>(
         &'a self,
         request: &'a R,
@@ -146,18 +176,8 @@ impl Policy {
         request_method: Option<Result<&'a [u8], &'a [u8]>>,
         d: &mut Decision<'a>,
     ) {
-        let ok_status = if self.preflight_continue {
-            None
-        } else {
-            Some(self.preflight_status)
-        };
-        let denied_status = if self.preflight_continue {
-            None
-        } else if self.debug {
-            Some(self.preflight_status)
-        } else {
-            Some(Status::FORBIDDEN)
-        };
+        let ok_status = self.preflight_answer(Outcome::PreflightOk);
+        let denied_status = self.preflight_answer(Outcome::PreflightDeniedAfter);
         let origin_value = match origin {
             Ok((value, _)) => value,
             Err(reason) => {
