@@ -11,6 +11,7 @@ mod export;
 mod output;
 mod policy;
 mod proxy;
+mod signal;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -264,7 +264,7 @@ pub(crate) fn run(args: &ProxyArgs) -> Result<Exit, CliError> {
             ));
             tokio::spawn(serve)
         });
-        proxy.run(stopped()).await;
+        proxy.run(crate::signal::stopped()).await;
         if let Some(metrics) = metrics {
             metrics.abort();
         }
@@ -284,27 +284,4 @@ fn init_logging(format: LogFormat) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
-}
-
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

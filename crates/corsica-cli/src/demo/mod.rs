@@ -251,7 +251,7 @@ impl Demo {
         ))?;
 
         let failed = tokio::select! {
-            () = stopped() => None,
+            () = crate::signal::stopped() => None,
             // The servers only end when asked to, or when accepting connections fails.
             Some(result) = servers.join_next() => Some(match result {
                 Ok(Err(e)) => format!("a server stopped: {e}"),
@@ -279,29 +279,6 @@ fn local_port(listener: &TcpListener) -> Result<u16, CliError> {
         .local_addr()
         .map(|a| a.port())
         .map_err(|e| CliError::new(format!("cannot read the address listened on: {e}")))
-}
-
-/// Resolves on Ctrl-C (SIGINT) or, on Unix, SIGTERM.
-async fn stopped() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 #[cfg(test)]
