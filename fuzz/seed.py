@@ -38,6 +38,11 @@ for case in (s for c in vectors("browser") for s in c.get("steps", [c])):
     if res is None:
         continue
     body = (head(pre, origin) if pre else b"\x52") + b"\0" + head(res, origin)
+    if pre:
+        ph = {n.lower(): v for n, v in pre.get("headers", [])}
+        lists = f'{case["request"].get("method", "GET")}\0\0{ph.get("access-control-allow-methods", "")}\0{ph.get("access-control-allow-headers", "")}'
+        for pick in (0, 1, 3):  # omit / include credentials; with Authorization
+            write("header_lists", bytes([pick]) + lists.encode())
     for pick in (0, 2, 5, 11):  # omit / include credentials; GET, PUT, JSON + key, PATCH + Authorization
         write("browser", bytes([pick]) + body)
 
@@ -47,6 +52,11 @@ for case in vectors("server"):
     write("decide", "\n".join(lines).encode())
     policy = json.dumps(case["policy"])
     write("policy_file", policy.encode())
+    write("export", b"\x02" + policy.encode())  # 2: JSON
+    h = {n.lower(): v for n, v in req.get("headers", [])}
+    if "access-control-request-method" in h:
+        acrm, acrh = h["access-control-request-method"][:4096], h.get("access-control-request-headers", "")[:4096]
+        write("header_lists", b"\x00" + f"{acrm}\0{acrh}\0{acrm}\0{acrh}".encode())
     for o in case["policy"].get("origins", []):
         for n, v in req.get("headers", []):
             if n.lower() == "origin":
