@@ -266,7 +266,7 @@ fn near_miss(pattern: &str, mutation: u8, label: &str, flip_at: usize) -> String
         None => format!("{scheme}://{host}"),
     };
     let port = port.as_deref();
-    match mutation % 16 {
+    match mutation % 21 {
         0 | 1 => o.clone(),
         2 => with(&scheme, &format!("{host}.evil.com"), port),
         3 => with(&scheme, &format!("evil{host}"), port),
@@ -302,6 +302,15 @@ fn near_miss(pattern: &str, mutation: u8, label: &str, flip_at: usize) -> String
         12 => with(&scheme, &format!("{label}.{host}"), port),
         13 => format!("{o}/"),
         14 => with(&scheme, &format!("{host}#.{label}"), port),
+        // An unescaped regex dot: `appxexample.com` for `app.example.com`.
+        15 => with(&scheme, &host.replacen('.', "x", 1 + flip_at % 2), port),
+        // IDN: a Cyrillic look-alike (never ASCII, so never an origin a browser sends as
+        // written) and the punycode form of a name (`xn--` labels are origins like any other).
+        16 => with(&scheme, &host.replacen('e', "\u{435}", 1), port),
+        17 => with(&scheme, &format!("xn--{label}-9ja.{host}"), port),
+        // No dot boundary on the other side: `example.com-evil.com`, `evil-example.com`.
+        18 => with(&scheme, &format!("{host}-{label}.com"), port),
+        19 => with(&scheme, &format!("{label}-{host}"), port),
         _ => with(&scheme, &host, Some("3000")),
     }
 }
