@@ -136,7 +136,7 @@ fn a_large_body_is_413() {
 }
 
 /// Reads until the peer closes, at most `within`.
-async fn read_to_close(stream: &mut TcpStream, within: Duration) -> Vec<u8> {
+pub(crate) async fn read_to_close(stream: &mut TcpStream, within: Duration) -> Vec<u8> {
     let mut out = Vec::new();
     let _ = tokio::time::timeout(within, stream.read_to_end(&mut out))
         .await

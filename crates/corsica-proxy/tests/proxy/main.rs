@@ -6,13 +6,15 @@
 //! - `integrity`: bodies of 0 B to 8 MiB, chunked and fixed-length, both ways;
 //! - `reload`: policies swapped under a steady load, bad files refused;
 //! - `upgrade`: WebSocket upgrades through, disallowed origins refused;
-//! - `tls`: TLS toward clients, HTTP/1.1 and HTTP/2 by ALPN.
+//! - `tls`: TLS toward clients, HTTP/1.1 and HTTP/2 by ALPN;
+//! - `soak`: load with faults, slow clients, oversized heads and reloads at once, nothing lost.
 
 mod faults;
 mod integrity;
 mod limits;
 mod reload;
 mod server_vectors;
+mod soak;
 mod support;
 mod tls;
 mod upgrade;
@@ -26,5 +28,6 @@ fn main() {
     trials.extend(reload::trials());
     trials.extend(upgrade::trials());
     trials.extend(tls::trials());
+    trials.extend(soak::trials());
     libtest_mimic::run(&args, trials).exit();
 }

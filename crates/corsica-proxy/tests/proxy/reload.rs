@@ -26,7 +26,7 @@ pub(crate) fn trials() -> Vec<Trial> {
 }
 
 /// A TOML file, parsed and compiled by the engine.
-struct File(PathBuf);
+pub(crate) struct File(pub(crate) PathBuf);
 
 impl PolicySource for File {
     fn load(&self) -> Result<Policy, Vec<String>> {
