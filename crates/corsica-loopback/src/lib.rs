@@ -2,6 +2,7 @@
 //! adapter in a real server on loopback, talked to by a real HTTP/1.1 client.
 //!
 //! - [`client`]: the client, which sends a request exactly as built;
+//! - [`hostile`]: hostile requests every enforcement point must refuse, and stay up after;
 //! - [`capture`]: the adapters' `corsica` log events, filed per test case;
 //! - [`middleware`]: the middleware scenarios every adapter must pass, written once against
 //!   [`middleware::Adapter`];
@@ -12,6 +13,7 @@
 
 pub mod capture;
 pub mod client;
+pub mod hostile;
 pub mod middleware;
 pub mod server_vectors;
 

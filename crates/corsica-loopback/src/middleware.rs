@@ -518,6 +518,15 @@ async fn policy_routes_apply_by_path<A: Adapter>() {
     assert!(r.all("access-control-allow-origin").is_empty(), "{r:?}");
 }
 
+async fn hostile_requests_are_refused<A: Adapter>() {
+    const ROUTES: &[Route] = &[Route {
+        path: "/",
+        reply: Reply::ok(&[]),
+    }];
+    let (addr, _) = serve::<A>(A::cors(policy()), ROUTES).await;
+    crate::hostile::assert_refused(addr).await;
+}
+
 /// The shared scenarios for adapter `A`, one trial each, named `middleware::NAME`.
 pub fn trials<A: Adapter>() -> Vec<Trial> {
     vec![
@@ -528,5 +537,6 @@ pub fn trials<A: Adapter>() -> Vec<Trial> {
         trial!(async(multi_thread) the_policy_is_swapped_under_concurrent_requests::<A>),
         trial!(bad_configurations_are_errors_not_panics::<A>),
         trial!(async policy_routes_apply_by_path::<A>),
+        trial!(async hostile_requests_are_refused::<A>),
     ]
 }

@@ -217,3 +217,29 @@ fn allocations_per_request() {
         );
     }
 }
+
+/// Hostile requests (`corsica_loopback::hostile`: 64 KiB values, 10,000-element lists, bytes
+/// that are not UTF-8, repeated lines) cost no more than ordinary ones: at most the response's
+/// header map, whatever their size.
+#[test]
+fn hostile_requests_allocate_no_more_than_ordinary_ones() {
+    for hostile in corsica_loopback::hostile::requests() {
+        let mut builder = Request::builder()
+            .method(hostile.request.method.as_str())
+            .uri(hostile.request.target.as_str());
+        for (name, value) in &hostile.request.headers {
+            builder = builder.header(name.as_str(), HeaderValue::from_bytes(value).unwrap());
+        }
+        let request = builder.body(()).unwrap();
+        let policy = corsica_loopback::middleware::policy();
+        let floor = measure(inner(false), &request);
+        let ours = measure(CorsLayer::new(policy).layer(inner(false)), &request);
+        let added = ours.allocations - floor.allocations;
+        println!(
+            "  {:<27} {added:+.1} allocations ({:+.0} B)",
+            hostile.name,
+            ours.bytes - floor.bytes
+        );
+        assert!(added <= 2.0, "{}: {added} allocations added", hostile.name);
+    }
+}

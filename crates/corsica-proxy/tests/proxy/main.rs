@@ -7,9 +7,11 @@
 //! - `reload`: policies swapped under a steady load, bad files refused;
 //! - `upgrade`: WebSocket upgrades through, disallowed origins refused;
 //! - `tls`: TLS toward clients, HTTP/1.1 and HTTP/2 by ALPN;
+//! - `hostile`: oversized, non-UTF-8 and repeated CORS headers refused, the next request served;
 //! - `soak`: load with faults, slow clients, oversized heads and reloads at once, nothing lost.
 
 mod faults;
+mod hostile;
 mod integrity;
 mod limits;
 mod reload;
@@ -29,5 +31,6 @@ fn main() {
     trials.extend(upgrade::trials());
     trials.extend(tls::trials());
     trials.extend(soak::trials());
+    trials.extend(hostile::trials());
     libtest_mimic::run(&args, trials).exit();
 }
