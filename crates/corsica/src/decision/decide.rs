@@ -77,6 +77,10 @@ impl Policy {
                 Err(Reason::NullOriginNotAllowed)
             };
         }
+        // Most requests come from an exactly listed origin: found without parsing.
+        if let Some(text) = self.origins.exact_match(raw).filter(|_| !self.any_origin) {
+            return Ok((Entry::origin(text), Reason::OriginAllowed(text)));
+        }
         let parsed = OriginRef::parse(raw).ok_or(Reason::InvalidOrigin(raw))?;
         let text = parsed.as_str();
         if self.any_origin || self.origins.matches_origin(&parsed) {

@@ -108,6 +108,13 @@ impl OriginMatcher {
         OriginRef::parse(origin).is_some_and(|o| self.matches_origin(&o))
     }
 
+    /// `origin` as text when it is, byte for byte, one of the exact origins. Exact origins are
+    /// stored in canonical form, so such a value is canonical too: it needs no parsing.
+    pub(crate) fn exact_match<'a>(&self, origin: &'a [u8]) -> Option<&'a str> {
+        let text = std::str::from_utf8(origin).ok()?;
+        self.exact.contains(text).then_some(text)
+    }
+
     /// Whether a parsed request origin matches one of the patterns.
     pub fn matches_origin(&self, o: &OriginRef<'_>) -> bool {
         if self.any || self.exact.contains(o.as_str()) {
