@@ -116,14 +116,15 @@ fn main() {
     let get = |o: Option<&str>| request(Method::GET, o, None);
     let pre = |o: &str, h: &str| request(Method::OPTIONS, Some(o), Some(h));
 
-    // (label, request, uses the 1,000-origin policies)
+    // (label, request, uses the 1,000-origin policies); labels start with the scenario's name
+    // in bench/instructions and bench/run.
     let cases: Vec<(&'static str, Req, bool)> = vec![
-        ("a non-CORS GET", get(None), false),
-        ("b GET, allowed origin (1 origin)", get(Some("https://app.example.com")), false),
-        ("c GET, allowed origin, last of 1,000", get(Some("https://app999.example.com")), true),
-        ("d GET, disallowed origin (1,000)", get(Some("https://app999.example.org")), true),
-        ("e preflight PUT + 3 headers", pre("https://app.example.com", acrh), false),
-        ("f hostile preflight, 8 KB ACRH", pre("https://app.example.com", &hostile), false),
+        ("non-cors: a GET without Origin", get(None), false),
+        ("get: allowed origin (1 origin)", get(Some("https://app.example.com")), false),
+        ("get-1000: allowed origin, last of 1,000", get(Some("https://app999.example.com")), true),
+        ("disallowed-1000: GET, disallowed origin", get(Some("https://app999.example.org")), true),
+        ("preflight: PUT + 3 headers", pre("https://app.example.com", acrh), false),
+        ("hostile-8kb: preflight, 8 KB ACRH", pre("https://app.example.com", &hostile), false),
     ];
 
     let mut scenarios = vec![scenario("floor: bare service", inner(), get(Some("https://app.example.com")))];
@@ -186,11 +187,30 @@ fn main() {
         allocs.push((st.allocations as f64 / 10_000.0, st.reallocations as f64 / 10_000.0, st.bytes_allocated as f64 / 10_000.0));
     }
 
+    let json = std::env::args().any(|a| a == "--json");
     let median = |v: &mut Vec<f64>| {
         v.sort_by(f64::total_cmp);
         (v[v.len() / 2], v[0], v[v.len() - 1])
     };
     let floor = median(&mut samples[0].clone()).0;
+    if json {
+        // One document for bench/run: per scenario, the median ns per call of each layer (the
+        // floor included, not subtracted) and corsica's allocations per call.
+        let mut rows = Vec::new();
+        for (k, (label, ..)) in cases.iter().enumerate() {
+            let (t, c) = (1 + 2 * k, 2 + 2 * k);
+            let name = label.split(':').next().unwrap();
+            rows.push(format!(
+                "{{\"name\":\"{name}\",\"tower_http_ns\":{:.1},\"corsica_ns\":{:.1},\"passthrough_ns\":{floor:.1},\"corsica_allocs\":{:.2},\"tower_http_allocs\":{:.2}}}",
+                median(&mut samples[t].clone()).0,
+                median(&mut samples[c].clone()).0,
+                allocs[c].0 + allocs[c].1 - (allocs[0].0 + allocs[0].1),
+                allocs[t].0 + allocs[t].1 - (allocs[0].0 + allocs[0].1),
+            ));
+        }
+        println!("{{\"scenarios\":[{}]}}", rows.join(","));
+        return;
+    }
     println!("reps={reps} batch≈{target:?}; floor (clone + call of a bare service) {floor:.0} ns");
     println!("{:<62} {:>9} {:>17} {:>8} {:>7} {:>9}", "scenario", "ns/call", "(min–max)", "net ns", "allocs", "bytes");
     let mut nets = Vec::new();
