@@ -1,22 +1,27 @@
-//! One HTTP server for `bench/run`'s end-to-end runs: axum's hello world on one tokio thread,
-//! bare or behind a CORS layer, for the same policy as `bench/micro`.
+//! The servers of `bench/run`'s end-to-end runs, for the same policy as `bench/micro`, each on
+//! one thread:
 //!
-//! `server VARIANT ORIGINS ADDR`, VARIANT one of:
-//! - `bare`: no CORS at all;
-//! - `constant`: the CORS response headers of an allowed GET set as constants (the floor: what
-//!   the bytes alone cost);
-//! - `corsica`: corsica-tower's `CorsLayer`;
-//! - `tower-http`: tower-http's `CorsLayer`.
+//! - `server axum VARIANT ORIGINS ADDR`: axum's hello world, VARIANT `bare` (no CORS),
+//!   `constant` (the CORS headers of an allowed GET set as constants: the floor, what the bytes
+//!   alone cost), `corsica` (corsica-tower) or `tower-http`;
+//! - `server actix VARIANT ORIGINS ADDR`: actix-web's hello world, VARIANT `bare`, `corsica`
+//!   (corsica-actix) or `actix-cors`;
+//! - `server proxy ORIGINS ADDR UPSTREAM`: corsica-proxy in front of `http://UPSTREAM`;
+//! - `server nginx VARIANT ORIGINS ADDR UPSTREAM DIR`: writes `DIR/nginx.conf` for nginx in
+//!   front of `http://UPSTREAM`, VARIANT `exported` (`corsica export nginx` of the policy) or
+//!   `floor` (the same proxying, no CORS).
 //!
-//! ORIGINS is 1 or 1000 (then the allowed origin is the last one, after 10 patterns for corsica).
+//! With ORIGINS = 1000 the allowed origin is the last of 1,000 (after 10 patterns for corsica).
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use axum::Router;
-use axum::routing::get;
 use http::{HeaderName, HeaderValue, Method, header};
-use tower_http::set_header::SetResponseHeaderLayer;
+
+const USAGE: &str = "usage: server axum bare|constant|corsica|tower-http ORIGINS ADDR
+       server actix bare|corsica|actix-cors ORIGINS ADDR
+       server proxy ORIGINS ADDR UPSTREAM
+       server nginx exported|floor ORIGINS ADDR UPSTREAM DIR";
 
 fn origins(n: usize) -> Vec<String> {
     if n == 1 {
@@ -26,12 +31,12 @@ fn origins(n: usize) -> Vec<String> {
     }
 }
 
-fn corsica_layer(n: usize) -> corsica_tower::CorsLayer {
+fn policy(n: usize) -> corsica::Policy {
     let mut all = origins(n);
     if n > 1 {
         all.extend((0..10).map(|i| format!("https://*.tenant{i}.example.net")));
     }
-    let policy = corsica::Policy::builder()
+    corsica::Policy::builder()
         .origins(all)
         .methods(["GET", "POST", "PUT", "DELETE"])
         .request_headers(["content-type", "authorization", "x-request-id"])
@@ -39,28 +44,13 @@ fn corsica_layer(n: usize) -> corsica_tower::CorsLayer {
         .credentials(true)
         .max_age(3600)
         .build()
-        .expect("the benchmark policy compiles");
-    corsica_tower::CorsLayer::new(policy)
+        .expect("the benchmark policy compiles")
 }
 
-fn tower_http_layer(n: usize) -> tower_http::cors::CorsLayer {
-    use tower_http::cors::{AllowOrigin, CorsLayer};
-    let list = origins(n).into_iter().map(|o| HeaderValue::from_str(&o).unwrap());
-    CorsLayer::new()
-        .allow_origin(AllowOrigin::list(list))
-        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            header::AUTHORIZATION,
-            HeaderName::from_static("x-request-id"),
-        ])
-        .expose_headers([HeaderName::from_static("x-request-id")])
-        .allow_credentials(true)
-        .max_age(Duration::from_secs(3600))
-}
-
-fn app(variant: &str, n: usize) -> Option<Router> {
-    let hello = Router::new().route("/", get(|| async { "Hello, World!" }));
+fn axum_app(variant: &str, n: usize) -> Option<axum::Router> {
+    use axum::routing::get;
+    use tower_http::set_header::SetResponseHeaderLayer;
+    let hello = axum::Router::new().route("/", get(|| async { "Hello, World!" }));
     Some(match variant {
         "bare" => hello,
         "constant" => {
@@ -77,33 +67,134 @@ fn app(variant: &str, n: usize) -> Option<Router> {
                 .layer(set("access-control-expose-headers", "x-request-id"))
                 .layer(set("vary", "origin"))
         }
-        "corsica" => hello.layer(corsica_layer(n)),
-        "tower-http" => hello.layer(tower_http_layer(n)),
+        "corsica" => hello.layer(corsica_tower::CorsLayer::new(policy(n))),
+        "tower-http" => {
+            use tower_http::cors::{AllowOrigin, CorsLayer};
+            let list = origins(n).into_iter().map(|o| HeaderValue::from_str(&o).unwrap());
+            hello.layer(
+                CorsLayer::new()
+                    .allow_origin(AllowOrigin::list(list))
+                    .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
+                    .allow_headers([
+                        header::CONTENT_TYPE,
+                        header::AUTHORIZATION,
+                        HeaderName::from_static("x-request-id"),
+                    ])
+                    .expose_headers([HeaderName::from_static("x-request-id")])
+                    .allow_credentials(true)
+                    .max_age(Duration::from_secs(3600)),
+            )
+        }
         _ => return None,
     })
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let [variant, n, addr] = &args[..] else {
-        eprintln!("usage: server bare|constant|corsica|tower-http 1|1000 ADDR");
-        return ExitCode::from(2);
-    };
-    let (Ok(n), Some(app)) = (n.parse::<usize>(), n.parse().ok().and_then(|n| app(variant, n)))
-    else {
-        eprintln!("usage: server bare|constant|corsica|tower-http 1|1000 ADDR");
-        return ExitCode::from(2);
-    };
-    let _ = n;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
+fn current_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
-        .expect("a tokio runtime");
-    runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr.as_str())
+        .expect("a tokio runtime")
+}
+
+fn serve_axum(app: axum::Router, addr: &str) {
+    current_thread().block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
             .unwrap_or_else(|e| panic!("bind {addr}: {e}"));
         axum::serve(listener, app).await.expect("serve");
     });
+}
+
+/// Runs an actix-web server with one worker thread, its app built by `$app`.
+macro_rules! actix {
+    ($addr:expr, $app:expr) => {
+        actix_web::rt::System::new().block_on(async move {
+            actix_web::HttpServer::new($app)
+                .workers(1)
+                .bind($addr)
+                .unwrap_or_else(|e| panic!("bind {}: {e}", $addr))
+                .run()
+                .await
+                .expect("serve")
+        })
+    };
+}
+
+fn serve_actix(variant: &str, n: usize, addr: &str) -> Option<()> {
+    use actix_web::{App, web};
+    let hello = || web::resource("/").to(|| async { "Hello, World!" });
+    match variant {
+        "bare" => actix!(addr, move || App::new().service(hello())),
+        "corsica" => {
+            let cors = corsica_actix::Cors::new(policy(n));
+            actix!(addr, move || App::new().wrap(cors.clone()).service(hello()))
+        }
+        "actix-cors" => {
+            let list = origins(n);
+            actix!(addr, move || {
+                let cors = list
+                    .iter()
+                    .fold(actix_cors::Cors::default(), |c, o| c.allowed_origin(o))
+                    .allowed_methods(["GET", "POST", "PUT", "DELETE"])
+                    .allowed_headers(["content-type", "authorization", "x-request-id"])
+                    .expose_headers(["x-request-id"])
+                    .supports_credentials()
+                    .max_age(3600);
+                App::new().wrap(cors).service(hello())
+            })
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let n = |s: &str| s.parse::<usize>().ok().filter(|n| *n >= 1);
+    let done = match args[..] {
+        ["axum", variant, origins, addr] => n(origins)
+            .and_then(|n| axum_app(variant, n))
+            .map(|app| serve_axum(app, addr)),
+        ["actix", variant, origins, addr] => n(origins).and_then(|n| serve_actix(variant, n, addr)),
+        ["proxy", origins, addr, upstream] => n(origins).map(|n| serve_proxy(n, addr, upstream)),
+        ["nginx", variant, origins, addr, upstream, dir] => {
+            n(origins).and_then(|n| write_nginx(variant, n, addr, upstream, dir))
+        }
+        _ => None,
+    };
+    if done.is_none() {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    }
     ExitCode::SUCCESS
+}
+
+fn serve_proxy(n: usize, addr: &str, upstream: &str) {
+    use corsica_proxy::{Limits, Options, Proxy, Upstream};
+    current_thread().block_on(async {
+        let options = Options {
+            listen: addr.parse().expect("ADDR is IP:PORT"),
+            upstream: Upstream::parse(&format!("http://{upstream}")).expect("UPSTREAM is HOST:PORT"),
+            limits: Limits::default(),
+        };
+        let proxy = Proxy::bind(options, policy(n)).await.expect("bind the proxy");
+        proxy.run(std::future::pending()).await;
+    });
+}
+
+fn write_nginx(variant: &str, n: usize, addr: &str, upstream: &str, dir: &str) -> Option<()> {
+    use corsica_export::{Options, Server, export, nginx};
+    let options = Options::new(format!("http://{upstream}"), addr, "bench", "-");
+    let site = match variant {
+        "exported" => export(Server::Nginx, &policy(n), &options).expect("the policy exports"),
+        "floor" => format!(
+            "server {{\n    listen {addr};\n    location / {{\n        proxy_pass http://{upstream};\n    }}\n}}\n"
+        ),
+        _ => return None,
+    };
+    std::fs::write(format!("{dir}/site.conf"), site).expect("write site.conf");
+    std::fs::write(format!("{dir}/nginx.conf"), nginx::wrapper_config(&format!("{dir}/site.conf"), dir))
+        .expect("write nginx.conf");
+    Some(())
 }
