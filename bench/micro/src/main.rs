@@ -4,6 +4,8 @@
 //!
 //! `REPS=31 TARGET_MS=40 taskset -c 1 cargo run --release`
 
+mod actix;
+
 use std::alloc::System;
 use std::future::Future;
 use std::hint::black_box;
@@ -150,6 +152,20 @@ fn main() {
             run: Box::new(move || drop(black_box(call_once(&mut co.clone(), &req2)))),
         });
     }
+    // The same cases through actix-web: bare app, actix-cors, corsica-actix.
+    let first_actix = scenarios.len();
+    let actix_cases: Vec<actix::Case> = vec![
+        ("GET", None, None),
+        ("GET", Some("https://app.example.com"), None),
+        ("GET", Some("https://app999.example.com"), None),
+        ("GET", Some("https://app999.example.org"), None),
+        ("OPTIONS", Some("https://app.example.com"), Some(acrh.to_owned())),
+        ("OPTIONS", Some("https://app.example.com"), Some(hostile.clone())),
+    ];
+    for ((label, _, big), case) in cases.iter().zip(actix_cases) {
+        let origins = if *big { &many } else { &one };
+        scenarios.extend(actix::scenarios(label, case, origins, if *big { 10 } else { 0 }));
+    }
     let _ = inner().oneshot(get(None));
 
     // Calibrate batch sizes, then interleave repetitions.
@@ -200,12 +216,20 @@ fn main() {
         for (k, (label, ..)) in cases.iter().enumerate() {
             let (t, c) = (1 + 2 * k, 2 + 2 * k);
             let name = label.split(':').next().unwrap();
+            let (ab, ac, ca) = (first_actix + 3 * k, first_actix + 3 * k + 1, first_actix + 3 * k + 2);
+            let added = |i: usize, floor: usize| allocs[i].0 + allocs[i].1 - (allocs[floor].0 + allocs[floor].1);
             rows.push(format!(
-                "{{\"name\":\"{name}\",\"tower_http_ns\":{:.1},\"corsica_ns\":{:.1},\"passthrough_ns\":{floor:.1},\"corsica_allocs\":{:.2},\"tower_http_allocs\":{:.2}}}",
+                "{{\"name\":\"{name}\",\"tower_http_ns\":{:.1},\"corsica_ns\":{:.1},\"passthrough_ns\":{floor:.1},\"corsica_allocs\":{:.2},\"tower_http_allocs\":{:.2},\
+                 \"actix_passthrough_ns\":{:.1},\"actix_cors_ns\":{:.1},\"corsica_actix_ns\":{:.1},\"corsica_actix_allocs\":{:.2},\"actix_cors_allocs\":{:.2}}}",
                 median(&mut samples[t].clone()).0,
                 median(&mut samples[c].clone()).0,
-                allocs[c].0 + allocs[c].1 - (allocs[0].0 + allocs[0].1),
-                allocs[t].0 + allocs[t].1 - (allocs[0].0 + allocs[0].1),
+                added(c, 0),
+                added(t, 0),
+                median(&mut samples[ab].clone()).0,
+                median(&mut samples[ac].clone()).0,
+                median(&mut samples[ca].clone()).0,
+                added(ca, ab),
+                added(ac, ab),
             ));
         }
         println!("{{\"scenarios\":[{}]}}", rows.join(","));
@@ -230,7 +254,7 @@ fn main() {
         );
     }
     println!("\nratio corsica ÷ tower-http, net of the floor (lower is better):");
-    for pair in 0..(scenarios.len() - 1) / 2 {
+    for pair in 0..(first_actix - 1) / 2 {
         let (t, c) = (1 + 2 * pair, 2 + 2 * pair);
         println!(
             "  {:<56} {:>6.2}  ({:.0} ns vs {:.0} ns)",
