@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use corsica_conformance::e2e::{Case, Origins, PageOrigin};
 use corsica_conformance::{Loaded, broken, exception_verdict, load};
-use corsica_e2e::{Actix, Apache, EnforcementPoint, Engine, Haproxy, Nginx, Proxy, Tower};
+use corsica_e2e::{Actix, Apache, Caddy, EnforcementPoint, Engine, Haproxy, Nginx, Proxy, Tower};
 use corsica_harness::{Chromium, Page, StubResponse, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::json;
@@ -154,8 +154,9 @@ fn main() {
         _chromium: chromium,
     }));
 
-    let points: Vec<&'static dyn EnforcementPoint> =
-        vec![&Engine, &Tower, &Actix, &Proxy, &Nginx, &Apache, &Haproxy];
+    let points: Vec<&'static dyn EnforcementPoint> = vec![
+        &Engine, &Tower, &Actix, &Proxy, &Nginx, &Apache, &Haproxy, &Caddy,
+    ];
     let mut trials = Vec::new();
     for point in points {
         for loaded in load::<Case>() {
