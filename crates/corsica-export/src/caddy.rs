@@ -77,9 +77,9 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
     let _ = writeln!(
         out,
         "\troute {{\n\
-         \t\tvars {p}_kind not-cors\n\
          \t\t# The kind of request (Fetch §3.2.2, §3.2.3): a preflight is an OPTIONS request with\n\
          \t\t# Origin and Access-Control-Request-Method, an actual CORS request any other with Origin.\n\
+         \t\tvars {p}_kind not-cors\n\
          \t\t@{p}_preflight {{\n\
          \t\t\tmethod OPTIONS\n\
          \t\t\theader Origin *\n\

@@ -320,11 +320,16 @@ pub(crate) fn request_method_re2(methods: &[&str]) -> String {
     if methods.contains(&"*") {
         format!("^{TOKEN_RE2}$")
     } else {
-        let names: Vec<String> = ["GET", "HEAD", "POST"]
+        let mut names: Vec<String> = Vec::new();
+        for m in ["GET", "HEAD", "POST"]
             .into_iter()
             .chain(methods.iter().copied())
-            .map(escape_re2)
-            .collect();
+        {
+            let m = escape_re2(m);
+            if !names.contains(&m) {
+                names.push(m);
+            }
+        }
         format!("^(?:{})$", names.join("|"))
     }
 }
