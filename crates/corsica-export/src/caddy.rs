@@ -15,9 +15,9 @@
 //! - The CORS headers are set before `reverse_proxy` runs (no `defer`), so that they are on
 //!   every response: the upstream's, and Caddy's own when the upstream fails (`502`). The
 //!   upstream's own `Access-Control-*` headers are dropped (`header_down -Access-Control-*`).
-//! - `Vary: Origin` is a line of its own next to the upstream's `Vary` (Caddy cannot look at the
-//!   upstream's `Vary` before adding it): when the upstream's lists `Origin` already, it is
-//!   listed twice, which means the same to a cache.
+//! - `Vary: Origin` is a line of its own (set before the upstream answers, like the CORS
+//!   headers), and `Origin` is taken out of the upstream's own `Vary` (`header_down Vary …`), so
+//!   that it is listed once.
 //! - Routes: one `route` block per `[[route]]`, matched by path prefix (case-sensitively, on the
 //!   decoded path, as nginx), in the policy's order; each ends in `reverse_proxy` or `respond`,
 //!   so the first that matches answers, as in the engine.
@@ -432,10 +432,20 @@ fn policy_block(out: &mut String, p: &str, v: &str, policy: &Policy, options: &O
     for (state, status) in answers {
         line(format!("respond @{v}_{} {status}", state.replace('-', "_")));
     }
-    line(format!(
-        "reverse_proxy {} {{\n\t\t\t\theader_down -Access-Control-*\n\t\t\t}}",
+    let mut proxy = format!(
+        "reverse_proxy {} {{\n\t\t\t\theader_down -Access-Control-*",
         options.upstream.trim_end_matches('/')
-    ));
+    );
+    if varies {
+        // `Vary: Origin` is a line of its own (set above, so Caddy's own answers have it too):
+        // Origin leaves the upstream's `Vary`, so that it is listed once.
+        proxy.push_str(
+            "\n\t\t\t\theader_down Vary \"(?i)(^|,)[ \\t]*origin[ \\t]*(,|$)\" \",\"\
+             \n\t\t\t\theader_down Vary \"^[ \\t,]*(.*?)[ \\t,]*$\" \"$1\"",
+        );
+    }
+    proxy.push_str("\n\t\t\t}");
+    line(proxy);
     for l in lines {
         let _ = writeln!(out, "\t\t\t{l}");
     }
