@@ -80,7 +80,7 @@ pub(crate) enum Command {
     Demo(DemoArgs),
     /// Enforce a policy file in front of any HTTP service, as a reverse proxy.
     Proxy(ProxyArgs),
-    /// Write a policy out as a configuration file for an edge server (nginx).
+    /// Write a policy out as a configuration file for nginx, Apache httpd, HAProxy or Caddy.
     Export(ExportArgs),
 }
 

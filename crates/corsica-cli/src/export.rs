@@ -1,5 +1,6 @@
 //! `corsica export SERVER --policy FILE --upstream URL [--listen ADDR] [--check] [--json]`: the
-//! policy written out as a configuration file for an edge server (nginx today), by the pure
+//! policy written out as a configuration file for an edge server (nginx, Apache httpd, HAProxy,
+//! Caddy), by the pure
 //! `corsica-export` crate; this module reads the file, hashes it, prints the result and runs the
 //! server's own syntax check.
 
@@ -23,6 +24,8 @@ include it:
           a2enmod headers setenvif rewrite proxy proxy_http && a2enconf corsica-cors)
   haproxy: after the global and defaults sections (append it to haproxy.cfg, or load it as
           a second file: haproxy -f /etc/haproxy/haproxy.cfg -f corsica-cors.cfg)
+  caddy:  a site block: import it from the Caddyfile, after the global options block
+          (import /etc/caddy/corsica-cors.caddy)
 
 Every key of the policy is expressed exactly or refused: when the server cannot express one
 (all: reject_disallowed, debug with request_headers = [\"*\"]; apache: a preflight_status
@@ -38,6 +41,8 @@ Examples:
     --listen 0.0.0.0:8080 > /etc/nginx/conf.d/corsica-cors.conf
   corsica export apache --policy cors.toml --upstream http://127.0.0.1:3000 --check \\
     > /etc/apache2/conf-available/corsica-cors.conf
+  corsica export caddy --policy cors.toml --upstream http://127.0.0.1:3000 --check \\
+    > /etc/caddy/corsica-cors.caddy
 
 Exit status:
   0  the file was written (and, with --check, the server accepts it)
@@ -50,7 +55,7 @@ Exit status:
 #[command(
     long_about = "Write a policy out as a configuration file for an edge server, so that the \
                   server you already run enforces exactly what corsica's engine would: nginx \
-                  (1.22 or later), Apache httpd (2.4) or HAProxy (2.6).",
+                  (1.22 or later), Apache httpd (2.4), HAProxy (2.6) or Caddy (2.6).",
     after_long_help = EXPORT_AFTER_HELP
 )]
 pub(crate) struct ExportArgs {
@@ -74,8 +79,8 @@ pub(crate) struct ExportArgs {
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     listen: String,
 
-    /// Run the server's own syntax check on the file (nginx -t, apache2 -t, haproxy -c), in a
-    /// temporary directory.
+    /// Run the server's own syntax check on the file (nginx -t, apache2 -t, haproxy -c, caddy
+    /// validate), in a temporary directory.
     #[arg(long)]
     check: bool,
 
@@ -90,6 +95,7 @@ enum ServerArg {
     Nginx,
     Apache,
     Haproxy,
+    Caddy,
 }
 
 impl From<ServerArg> for Server {
@@ -98,6 +104,7 @@ impl From<ServerArg> for Server {
             ServerArg::Nginx => Server::Nginx,
             ServerArg::Apache => Server::Apache,
             ServerArg::Haproxy => Server::Haproxy,
+            ServerArg::Caddy => Server::Caddy,
         }
     }
 }
@@ -253,11 +260,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The server's binary: `CORSICA_NGINX` / `CORSICA_APACHE`, else on `PATH`, else in `/usr/sbin`.
+/// The server's binary: `CORSICA_NGINX` / `CORSICA_APACHE` / `CORSICA_HAPROXY` /
+/// `CORSICA_CADDY`, else on `PATH`, else in `/usr/sbin`.
 fn server_binary(server: Server) -> Result<PathBuf, CliError> {
     let (var, name, package) = match server {
         Server::Apache => ("CORSICA_APACHE", "apache2", "apache2"),
         Server::Haproxy => ("CORSICA_HAPROXY", "haproxy", "haproxy"),
+        Server::Caddy => ("CORSICA_CADDY", "caddy", "caddy"),
         _ => ("CORSICA_NGINX", "nginx", "nginx"),
     };
     if let Some(path) = std::env::var_os(var) {
@@ -277,7 +286,8 @@ fn server_binary(server: Server) -> Result<PathBuf, CliError> {
         })
 }
 
-/// The server's own syntax check (`nginx -t`, `apache2 -t`) on `text` included in a minimal
+/// The server's own syntax check (`nginx -t`, `apache2 -t`, `haproxy -c`, `caddy validate`) on
+/// `text` included in a minimal
 /// configuration, in a fresh temporary directory.
 fn syntax_check(server: Server, text: &str) -> Result<CheckJson, CliError> {
     let binary = server_binary(server)?;
@@ -308,6 +318,10 @@ fn run_check(server: Server, binary: &Path, dir: &Path, text: &str) -> Result<Ch
             "haproxy.cfg",
             corsica_export::haproxy::wrapper_config as fn(&str, &str) -> String,
         ),
+        Server::Caddy => (
+            "Caddyfile",
+            corsica_export::caddy::wrapper_config as fn(&str, &str) -> String,
+        ),
         _ => (
             "nginx.conf",
             corsica_export::nginx::wrapper_config as fn(&str, &str) -> String,
@@ -323,6 +337,13 @@ fn run_check(server: Server, binary: &Path, dir: &Path, text: &str) -> Result<Ch
     match server {
         Server::Apache => command.arg("-t").arg("-d").arg(dir).arg("-f").arg(&main),
         Server::Haproxy => command.arg("-c").arg("-f").arg(&main).arg("-f").arg(&file),
+        // Caddy keeps its state under $HOME / $XDG_*: inside the temporary directory.
+        Server::Caddy => command
+            .args(["validate", "--adapter", "caddyfile", "--config"])
+            .arg(&main)
+            .env("HOME", dir)
+            .env("XDG_CONFIG_HOME", dir.join("config"))
+            .env("XDG_DATA_HOME", dir.join("data")),
         _ => command
             .arg("-t")
             .arg("-q")
@@ -338,9 +359,14 @@ fn run_check(server: Server, binary: &Path, dir: &Path, text: &str) -> Result<Ch
         .map_err(|e| CliError::new(format!("--check: cannot run {}: {e}", binary.display())))?;
     let mut out = String::from_utf8_lossy(&output.stderr).into_owned();
     out.push_str(&String::from_utf8_lossy(&output.stdout));
+    let check = match server {
+        Server::Caddy => "validate --adapter caddyfile --config",
+        Server::Haproxy => "-c -f",
+        _ => "-t on",
+    };
     Ok(CheckJson {
         command: format!(
-            "{} -t on {} (including the file)",
+            "{} {check} {} (including the file)",
             binary.display(),
             main.file_name()
                 .map_or(String::new(), |n| n.to_string_lossy().into_owned())

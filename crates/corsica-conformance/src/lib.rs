@@ -102,7 +102,7 @@ pub fn broken(test: String, error: String) -> Trial {
 }
 
 /// The enforcement points a case's `exceptions` may name: those whose runners read the field.
-pub const EXCEPTION_POINTS: &[&str] = &["nginx", "apache", "haproxy"];
+pub const EXCEPTION_POINTS: &[&str] = &["nginx", "apache", "haproxy", "caddy"];
 
 /// A case's `exceptions`: each key a known enforcement point, each reason non-empty.
 fn known_exceptions(exceptions: &std::collections::BTreeMap<String, String>) -> Result<(), String> {

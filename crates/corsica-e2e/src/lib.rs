@@ -1,6 +1,6 @@
 //! The end-to-end suite's enforcement points: the engine, corsica-tower, corsica-actix and the
-//! reverse proxy (corsica-proxy) and the policy exported for a real nginx, Apache httpd and
-//! HAProxy (`corsica export`), each in front of the e2e upstream. The `vectors/e2e` cases and the
+//! reverse proxy (corsica-proxy) and the policy exported for a real nginx, Apache httpd, HAProxy
+//! and Caddy (`corsica export`), each in front of the e2e upstream. The `vectors/e2e` cases and the
 //! origins they name are read by `corsica-conformance`.
 //!
 //! An [`EnforcementPoint`] puts a policy in front of the e2e upstream (every request that
@@ -17,7 +17,7 @@ use corsica::{Policy, PolicyConfig, RawRequest};
 use corsica_conformance::e2e::{UPSTREAM_BODY, UPSTREAM_HEADERS};
 use corsica_harness::{StubRequest, StubResponse, StubServer};
 
-pub use points::{Actix, Apache, Haproxy, Nginx, Tower, WRONG_UPSTREAM_CORS};
+pub use points::{Actix, Apache, Caddy, Haproxy, Nginx, Tower, WRONG_UPSTREAM_CORS};
 pub use proxy::Proxy;
 
 /// The body and headers of the e2e upstream's answer to every request that reaches it.

@@ -214,6 +214,33 @@ impl EnforcementPoint for Haproxy {
     }
 }
 
+/// The policy exported by `corsica export caddy` (corsica-export), run by a real Caddy on the
+/// case's port in front of the same upstream as [`Nginx`], wrong CORS headers included.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Caddy;
+
+impl EnforcementPoint for Caddy {
+    fn name(&self) -> &'static str {
+        "caddy"
+    }
+
+    fn serve(&self, listener: TcpListener, policy: &PolicyConfig) -> Result<Box<dyn Send>, String> {
+        serve_exported(
+            corsica_export::Server::Caddy,
+            listener,
+            policy,
+            |text, addr| {
+                let running = corsica_harness::caddy::Caddy::start(
+                    text,
+                    corsica_export::caddy::wrapper_config,
+                    &[addr],
+                )?;
+                Ok(Box::new(running))
+            },
+        )
+    }
+}
+
 /// `policy` exported for `server` and served by the real server that `start` launches on the
 /// listener's port (it binds the port itself), in front of an upstream that adds
 /// [`WRONG_UPSTREAM_CORS`] to every answer.

@@ -5,11 +5,13 @@
 //! `corsica/tests/server_vectors.rs`, so all three agree.
 
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use corsica_conformance::e2e::{Case, Origins, PageOrigin};
 use corsica_conformance::{Loaded, broken, exception_verdict, load};
-use corsica_e2e::{Actix, Apache, EnforcementPoint, Engine, Haproxy, Nginx, Proxy, Tower};
+use corsica_e2e::{Actix, Apache, Caddy, EnforcementPoint, Engine, Haproxy, Nginx, Proxy, Tower};
 use corsica_harness::{Chromium, Page, StubResponse, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::json;
@@ -67,7 +69,19 @@ fn run_case(world: &World, point: &dyn EnforcementPoint, case: &Case) -> Result<
     ) {
         init["body"] = json!("e2e");
     }
-    let url = format!("{api}{}", case.request.url);
+    // A query of its own per case, so that a preflight event is this case's even when a later
+    // case gets the same loopback port (and Chromium's preflight cache cannot answer for it).
+    static CASE: AtomicUsize = AtomicUsize::new(0);
+    let separator = if case.request.url.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let url = format!(
+        "{api}{}{separator}e2e-case={}",
+        case.request.url,
+        CASE.fetch_add(1, Ordering::Relaxed)
+    );
     let result = if case.request.origin == PageOrigin::Null {
         world.page.fetch_from_sandboxed_iframe(&url, &init)
     } else {
@@ -90,7 +104,11 @@ fn run_case(world: &World, point: &dyn EnforcementPoint, case: &Case) -> Result<
             expect.error.map(|k| k.as_str())
         ));
     }
-    let preflighted = result.requests.iter().any(|r| r.preflight && r.url == url);
+    let mut preflighted = result.requests.iter().any(|r| r.preflight && r.url == url);
+    if !preflighted && expect.preflight {
+        // DevTools may report the preflight after the fetch resolved: wait for it a little.
+        preflighted = world.page.saw_preflight(&url, Duration::from_secs(2));
+    }
     if preflighted != expect.preflight {
         problems.push(format!(
             "preflight: chromium {preflighted} vector {}",
@@ -154,8 +172,9 @@ fn main() {
         _chromium: chromium,
     }));
 
-    let points: Vec<&'static dyn EnforcementPoint> =
-        vec![&Engine, &Tower, &Actix, &Proxy, &Nginx, &Apache, &Haproxy];
+    let points: Vec<&'static dyn EnforcementPoint> = vec![
+        &Engine, &Tower, &Actix, &Proxy, &Nginx, &Apache, &Haproxy, &Caddy,
+    ];
     let mut trials = Vec::new();
     for point in points {
         for loaded in load::<Case>() {

@@ -72,11 +72,13 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
 
     let mut out = String::new();
     header_comment(&mut out, options);
-    let _ = writeln!(
-        out,
-        "Listen {}\n<VirtualHost {}>",
-        options.listen, options.listen
-    );
+    // A port alone is `Listen PORT`, but a `<VirtualHost>` needs an address: any (`*:PORT`).
+    let vhost = if options.listen.bytes().all(|b| b.is_ascii_digit()) {
+        format!("*:{}", options.listen)
+    } else {
+        options.listen.clone()
+    };
+    let _ = writeln!(out, "Listen {}\n<VirtualHost {vhost}>", options.listen);
     out.push_str("    # The request's CORS headers, read once (SetEnvIf never adds to Vary).\n");
     for line in [
         format!("SetEnvIf Request_Method \"^OPTIONS$\" {p}_OPTIONS=1"),

@@ -1,6 +1,7 @@
 //! What every server's export shares: the checks of the options and the policy, the routes
 //! that can apply, and the regular expressions of origins and header lists (PCRE, which nginx,
-//! httpd and HAProxy all use).
+//! httpd and HAProxy all use; RE2 for Caddy, which has neither lookaround nor possessive
+//! quantifiers, so what PCRE says with a lookahead the Caddy export says with a second test).
 
 use corsica::{Outcome, Policy, PolicyConfig};
 
@@ -120,12 +121,14 @@ pub(crate) fn check_policy(
              with reject_disallowed = false",
         );
     }
+    // Caddy's placeholders are `{…}`, which no token holds: `$` is only special elsewhere.
+    let dollar_special = server != Server::Caddy;
     for (key, list) in [
         ("methods", &config.methods),
         ("request_headers", &config.request_headers),
         ("expose_headers", &config.expose_headers),
     ] {
-        if list.iter().any(|v| v.contains('$')) {
+        if dollar_special && list.iter().any(|v| v.contains('$')) {
             return refuse(
                 key,
                 "the server reads `$` in a header value as a variable: rename the entry without `$`",
@@ -143,6 +146,16 @@ pub(crate) fn pattern_regex(pattern: &str) -> String {
 
 /// [`pattern_regex`] without its anchors and length bound.
 pub(crate) fn pattern_body(pattern: &str) -> String {
+    pattern_body_in(pattern, true)
+}
+
+/// [`pattern_body`] in RE2 (Go's `regexp`): a `:*` port is any port, and the caller refuses the
+/// scheme's default port with [`DEFAULT_PORT_ORIGIN_RE2`].
+pub(crate) fn pattern_body_re2(pattern: &str) -> String {
+    pattern_body_in(pattern, false)
+}
+
+fn pattern_body_in(pattern: &str, lookaround: bool) -> String {
     let (scheme, rest) = pattern.split_once("://").unwrap_or(("", pattern));
     let (authority, port) = match rest.strip_suffix(":*") {
         Some(a) => (a, Port::Any),
@@ -153,6 +166,7 @@ pub(crate) fn pattern_body(pattern: &str) -> String {
             _ => (rest, Port::Default),
         },
     };
+    let escape = if lookaround { escape } else { escape_re2 };
     let host = match authority.strip_prefix("*.") {
         Some(domain) => format!("{LABELS}\\.{}", escape(domain)),
         None => escape(authority),
@@ -161,8 +175,8 @@ pub(crate) fn pattern_body(pattern: &str) -> String {
         Port::Default => String::new(),
         Port::Exact(p) => format!(":{p}"),
         Port::Any => match default_port(scheme) {
-            Some(d) => format!("(?::(?!{d}$){PORT})?"),
-            None => format!("(?::{PORT})?"),
+            Some(d) if lookaround => format!("(?::(?!{d}$){PORT})?"),
+            _ => format!("(?::{PORT})?"),
         },
     };
     format!("{}://{host}{port}", escape(scheme))
@@ -174,12 +188,32 @@ enum Port<'a> {
     Any,
 }
 
+/// Every origin a browser sends (as the engine parses them), `null` excepted, whatever its
+/// port; unanchored, no lookaround (RE2 reads it too).
+macro_rules! any_origin_body {
+    () => {
+        concat!(
+            "[a-z][a-z0-9+.-]{0,63}://(?:\\[[0-9a-f:.]+\\]|[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*\\.?)",
+            "(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+        )
+    };
+}
+
 /// Every origin a browser sends (as the engine parses them), `null` excepted; unanchored.
+/// A browser never writes the scheme's default port.
 pub(crate) const ANY_ORIGIN_REGEX: &str = concat!(
     "(?!(?:http|ws)://[^/]*:80$)(?!(?:https|wss)://[^/]*:443$)(?!ftp://[^/]*:21$)",
-    "[a-z][a-z0-9+.-]{0,63}://(?:\\[[0-9a-f:.]+\\]|[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*\\.?)",
-    "(?::(?:[1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?"
+    any_origin_body!()
 );
+
+/// [`ANY_ORIGIN_REGEX`] in RE2: any port, the default one refused by
+/// [`DEFAULT_PORT_ORIGIN_RE2`].
+pub(crate) const ANY_ORIGIN_RE2: &str = any_origin_body!();
+
+/// An origin that writes its scheme's default port, which a browser never sends: what the
+/// lookaheads of [`ANY_ORIGIN_REGEX`] and of `:*` patterns refuse; anchored.
+pub(crate) const DEFAULT_PORT_ORIGIN_RE2: &str =
+    "^(?:(?:http|ws)://[^/]*:80|(?:https|wss)://[^/]*:443|ftp://[^/]*:21)$";
 
 /// [`ANY_ORIGIN_REGEX`], anchored and bounded to 384 bytes.
 pub(crate) fn any_origin_regex() -> String {
@@ -194,6 +228,18 @@ fn default_port(scheme: &str) -> Option<u16> {
         _ => None,
     }
 }
+
+/// [`escape`] for RE2 inside a Caddyfile: quotes and backticks as `\\xHH` too, so that the
+/// regular expression holds no character the Caddyfile or CEL would read.
+pub(crate) fn escape_re2(s: &str) -> String {
+    escape(s)
+        .replace('\'', "\\x27")
+        .replace('"', "\\x22")
+        .replace('`', "\\x60")
+}
+
+/// [`TOKEN`] for RE2 inside a Caddyfile (`'` and `` ` `` as `\\xHH`).
+pub(crate) const TOKEN_RE2: &str = "[!#$%&\\x27*+.^_\\x60|~0-9A-Za-z-]+";
 
 /// `s` with every regular-expression metacharacter escaped.
 pub(crate) fn escape(s: &str) -> String {
@@ -246,6 +292,46 @@ pub(crate) fn request_headers_regex(headers: &[&str]) -> String {
     };
     let item = format!("[ \\t]*+(?:{element})?+[ \\t]*+");
     format!("^{item}(?:,{item})*+$")
+}
+
+/// [`request_headers_regex`] in RE2 (to be matched ignoring case): the list whose every element
+/// is a token (`*`) or a named header, and, for `*` without `authorization`, a second expression
+/// that the list must NOT match (an `authorization` element: `*` never covers it).
+pub(crate) fn request_headers_re2(headers: &[&str]) -> (String, Option<String>) {
+    let (element, forbidden) = if headers.contains(&"*") {
+        let forbidden = (!headers.contains(&"authorization"))
+            .then(|| "(?:^|,)[ \\t]*authorization[ \\t]*(?:,|$)".to_owned());
+        (format!("(?:{TOKEN_RE2})?"), forbidden)
+    } else if headers.is_empty() {
+        // No name: only empty elements pass.
+        (String::new(), None)
+    } else {
+        let names: Vec<String> = headers.iter().map(|h| escape_re2(h)).collect();
+        (format!("(?:{})?", names.join("|")), None)
+    };
+    let item = format!("[ \\t]*{element}[ \\t]*");
+    (format!("^{item}(?:,{item})*$"), forbidden)
+}
+
+/// The anchored RE2 regular expression of an `Access-Control-Request-Method` the
+/// policy allows: the safelisted methods, the policy's, or any token for `*` (compared
+/// case-sensitively, as methods are).
+pub(crate) fn request_method_re2(methods: &[&str]) -> String {
+    if methods.contains(&"*") {
+        format!("^{TOKEN_RE2}$")
+    } else {
+        let mut names: Vec<String> = Vec::new();
+        for m in ["GET", "HEAD", "POST"]
+            .into_iter()
+            .chain(methods.iter().copied())
+        {
+            let m = escape_re2(m);
+            if !names.contains(&m) {
+                names.push(m);
+            }
+        }
+        format!("^(?:{})$", names.join("|"))
+    }
 }
 
 /// The status the engine answers each preflight outcome with itself

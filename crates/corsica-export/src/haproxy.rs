@@ -50,10 +50,15 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
 
     let mut out = String::new();
     header_comment(&mut out, options);
+    // HAProxy binds a port alone as `:PORT` (every address).
+    let bind = if options.listen.bytes().all(|b| b.is_ascii_digit()) {
+        format!(":{}", options.listen)
+    } else {
+        options.listen.clone()
+    };
     let _ = writeln!(
         out,
-        "frontend {p}_fe\n    bind {}\n    mode http\n    option http-ignore-probes",
-        options.listen
+        "frontend {p}_fe\n    bind {bind}\n    mode http\n    option http-ignore-probes"
     );
     out.push_str("    # The kind of request, as the Fetch Standard classifies it.\n");
     let _ = writeln!(out, "    acl {p}_options method OPTIONS");

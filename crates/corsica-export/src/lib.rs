@@ -1,5 +1,6 @@
 //! A corsica policy written out as the configuration of an edge server, so that the server
-//! people already run enforces the same policy as the engine: `corsica export nginx|apache|haproxy`.
+//! people already run enforces the same policy as the engine: `corsica export
+//! nginx|apache|caddy|haproxy`.
 //!
 //! Pure: a compiled [`Policy`] and a few [`Options`] in, the text of one file out. Nothing is
 //! read or written here; the CLI reads the policy file, hashes it and prints the result.
@@ -16,6 +17,7 @@ use std::fmt;
 use corsica::Policy;
 
 pub mod apache;
+pub mod caddy;
 mod common;
 pub mod haproxy;
 pub mod nginx;
@@ -30,6 +32,8 @@ pub enum Server {
     Apache,
     /// HAProxy 2.6: a `frontend` and a `backend` to append after `global` and `defaults`.
     Haproxy,
+    /// Caddy 2.6: a Caddyfile site block to `import`.
+    Caddy,
 }
 
 impl Server {
@@ -39,6 +43,7 @@ impl Server {
             Server::Nginx => "nginx",
             Server::Apache => "apache",
             Server::Haproxy => "haproxy",
+            Server::Caddy => "caddy",
         }
     }
 }
@@ -158,5 +163,6 @@ pub fn export(server: Server, policy: &Policy, options: &Options) -> Result<Stri
         Server::Nginx => nginx::export(policy, options),
         Server::Apache => apache::export(policy, options),
         Server::Haproxy => haproxy::export(policy, options),
+        Server::Caddy => caddy::export(policy, options),
     }
 }

@@ -1,6 +1,6 @@
 //! Random valid policies (exact origins, `*.` and `:*` patterns, ports, routes, credentials,
 //! `*`, max-age, private network, preflight status, `preflight_continue`, `debug`) exported to a
-//! real nginx, Apache httpd and HAProxy, and random requests (tricky origins, methods and header
+//! real nginx, Apache httpd, HAProxy and Caddy, and random requests (tricky origins, methods and header
 //! lists) sent to the server and the engine: the server must answer as the engine decides
 //! (status, whether the upstream is called, the exact CORS headers, `Vary: Origin`).
 //!
@@ -13,8 +13,9 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
 use corsica::{Dangerous, Policy, PolicyConfig, RawRequest, RouteConfig};
-use corsica_export::{Options, Server, apache, export, haproxy, nginx};
+use corsica_export::{Options, Server, apache, caddy, export, haproxy, nginx};
 use corsica_harness::apache::Apache;
+use corsica_harness::caddy::Caddy;
 use corsica_harness::haproxy::Haproxy;
 use corsica_harness::nginx::Nginx;
 use corsica_harness::{StubResponse, StubServer};
@@ -264,6 +265,11 @@ fn haproxy_decides_as_the_engine_on_random_policies_and_requests() {
     compare(Server::Haproxy);
 }
 
+#[test]
+fn caddy_decides_as_the_engine_on_random_policies_and_requests() {
+    compare(Server::Caddy);
+}
+
 fn compare(server: Server) {
     let seed = std::env::var("CORSICA_PROPERTY_SEED")
         .ok()
@@ -307,6 +313,9 @@ fn compare(server: Server) {
         Server::Haproxy => Box::new(
             Haproxy::start(&include, haproxy::wrapper_config, &addrs)
                 .unwrap_or_else(|e| panic!("{e}")),
+        ),
+        Server::Caddy => Box::new(
+            Caddy::start(&include, caddy::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}")),
         ),
         _ => Box::new(
             Nginx::start(&include, nginx::wrapper_config, &addrs).unwrap_or_else(|e| panic!("{e}")),

@@ -1,5 +1,5 @@
 //! Every `vectors/server` case against each real server running the exported configuration:
-//! per server one process, one `server` / `<VirtualHost>` / `frontend` per case (each case's
+//! per server one process, one `server` / `<VirtualHost>` / `frontend` / site block per case (each case's
 //! policy exported with its own variable prefix, on its own loopback port), all in front of one
 //! loopback upstream that sets wrong CORS headers of its own (which the export must hide). A case
 //! a server cannot pass lists the reason in its `exceptions` (`{"nginx": "why"}`), never here.
@@ -12,8 +12,9 @@ use std::time::Instant;
 use corsica::Policy;
 use corsica_conformance::exception_verdict;
 use corsica_conformance::{Loaded, broken};
-use corsica_export::{ExportError, Options, Server, apache, export, haproxy, nginx};
+use corsica_export::{ExportError, Options, Server, apache, caddy, export, haproxy, nginx};
 use corsica_harness::apache::Apache;
+use corsica_harness::caddy::Caddy;
 use corsica_harness::haproxy::Haproxy;
 use corsica_harness::nginx::Nginx;
 use corsica_harness::{StubResponse, StubServer};
@@ -43,7 +44,7 @@ struct Target {
     start: fn(&str, &[SocketAddr]) -> Result<Running, corsica_harness::Error>,
 }
 
-const TARGETS: [Target; 3] = [
+const TARGETS: [Target; 4] = [
     Target {
         key: "nginx",
         server: Server::Nginx,
@@ -70,6 +71,11 @@ const TARGETS: [Target; 3] = [
                 addrs,
             )?))
         },
+    },
+    Target {
+        key: "caddy",
+        server: Server::Caddy,
+        start: |text, addrs| Ok(Box::new(Caddy::start(text, caddy::wrapper_config, addrs)?)),
     },
 ];
 

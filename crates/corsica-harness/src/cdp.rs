@@ -463,6 +463,21 @@ impl Page {
         self.fetch_with(url, &script)
     }
 
+    /// Whether DevTools reported a preflight to `url` in this tab, waiting up to `within` for it:
+    /// the preflight's own event can arrive after the `fetch()` it preceded has resolved (the
+    /// network service reports it on another channel), so a [`FetchResult`] without it is not
+    /// proof that none was sent. Give `url` a query of its own per request, or an earlier
+    /// request's preflight to the same URL counts too.
+    pub fn saw_preflight(&self, url: &str, within: Duration) -> bool {
+        self.conn
+            .wait_event(0, within, |e| {
+                self.ours(e, "Network.requestWillBeSent")
+                    && is_preflight_event(e)
+                    && e["params"]["request"]["url"] == url
+            })
+            .is_some()
+    }
+
     /// Runs `script` (a promise for `{ok, status, headers, body}` or `{ok: false, error}`) and
     /// gathers what Chromium reported meanwhile.
     fn fetch_with(&self, url: &str, script: &str) -> Result<FetchResult, Error> {

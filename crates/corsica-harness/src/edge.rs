@@ -1,5 +1,5 @@
 //! What the edge-server harnesses ([`nginx`](crate::nginx), [`apache`](crate::apache),
-//! [`haproxy`](crate::haproxy)) share: finding the binary, a fresh directory, and waiting for the
+//! [`haproxy`](crate::haproxy), [`caddy`](crate::caddy)) share: finding the binary, a fresh directory, and waiting for the
 //! server to be ready while watching for it to exit.
 
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! Test support for corsica: a real headless Chromium driven over the Chrome DevTools Protocol
 //! ([`Chromium`], [`Page`]), a canned-response HTTP/1.1 server on loopback ([`StubServer`]) and
-//! a real nginx running an exported configuration ([`nginx::Nginx`]).
+//! real edge servers running an exported configuration ([`nginx::Nginx`], [`apache::Apache`],
+//! [`haproxy::Haproxy`], [`caddy::Caddy`]).
 //!
 //! Blocking and thread-based on purpose: tests that use it stay plain `#[test]` functions.
 //! Chromium must be installed (`chromium` on `PATH`, or `CORSICA_CHROMIUM`); when it is not,
@@ -8,6 +9,7 @@
 //! proves nothing.
 
 pub mod apache;
+pub mod caddy;
 mod cdp;
 mod edge;
 pub mod haproxy;

@@ -1,7 +1,7 @@
-//! `corsica export nginx|apache`: the file and its header (the policy's SHA-256), the JSON
-//! document, refusals naming the key and the server (exit 1), usage and I/O errors (exit 2, with
-//! a JSON `error` when asked), and `--check` with the real nginx and httpd (which must be
-//! installed: scripts/test installs them).
+//! `corsica export nginx|apache|haproxy|caddy`: the file and its header (the policy's SHA-256),
+//! the JSON document, refusals naming the key and the server (exit 1), usage and I/O errors (exit
+//! 2, with a JSON `error` when asked), and `--check` with the real nginx, httpd, HAProxy and
+//! Caddy (which must be installed: scripts/test installs them).
 
 use serde_json::json;
 
@@ -173,10 +173,11 @@ fn usage_and_io_errors_exit_2_with_a_json_error() {
         assert_eq!(out.code, 2, "{args:?}");
         assert!(out.json()["error"]["message"].is_string(), "{args:?}");
     }
+    // A server corsica does not write for.
     let out = dir
         .corsica([
             "export",
-            "caddy",
+            "traefik",
             "--policy",
             "cors.toml",
             "--upstream",
@@ -298,5 +299,98 @@ fn haproxy_check_runs_haproxy_c() {
     assert!(config.contains("frontend corsica_fe\n    bind 127.0.0.1:8083"));
     assert!(
         config.contains("backend corsica_be\n    mode http\n    server upstream 127.0.0.1:9000")
+    );
+}
+
+#[test]
+fn caddy_check_runs_caddy_validate() {
+    let dir = TestDir::new();
+    dir.write("cors.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "caddy",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--listen",
+            "127.0.0.1:8084",
+            "--check",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["server"], json!("caddy"));
+    assert_eq!(doc["check"]["ok"], json!(true), "{doc:#}");
+    assert!(
+        doc["check"]["command"]
+            .as_str()
+            .unwrap()
+            .contains("validate --adapter caddyfile"),
+        "{doc:#}"
+    );
+    let config = doc["config"].as_str().unwrap();
+    assert!(
+        config.contains("http://:8084 {\n\tbind 127.0.0.1\n"),
+        "{config}"
+    );
+    assert!(
+        config.contains(
+            "reverse_proxy http://127.0.0.1:9000 {\n\t\t\t\theader_down -Access-Control-*"
+        )
+    );
+    assert!(config.contains("import /etc/caddy/corsica-cors.caddy"));
+    assert!(config.contains(&format!("(sha256 {POLICY_SHA256})")));
+}
+
+#[test]
+fn caddy_refuses_reject_disallowed_and_a_listen_without_port() {
+    let dir = TestDir::new();
+    dir.write(
+        "cors.toml",
+        "origins = [\"https://a.example\"]\nreject_disallowed = true\n",
+    );
+    let out = dir
+        .corsica([
+            "export",
+            "caddy",
+            "--policy",
+            "cors.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--json",
+        ])
+        .run();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["unsupported"]["key"], json!("reject_disallowed"));
+    assert!(
+        doc["unsupported"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("caddy cannot express `reject_disallowed`"),
+        "{doc:#}"
+    );
+
+    dir.write("ok.toml", POLICY);
+    let out = dir
+        .corsica([
+            "export",
+            "caddy",
+            "--policy",
+            "ok.toml",
+            "--upstream",
+            "http://127.0.0.1:9000",
+            "--listen",
+            "localhost",
+        ])
+        .run();
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--listen \"localhost\""),
+        "{}",
+        out.stderr
     );
 }

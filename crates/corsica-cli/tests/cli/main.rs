@@ -5,7 +5,9 @@
 //! - `check`: `corsica check` against loopback stub servers (HTTP/1.1, HTTPS with HTTP/2);
 //! - `demo`: `corsica demo` in real Chromium;
 //! - `proxy`: `corsica proxy` in front of a loopback upstream (startup errors, reload, drain).
-//! - `export`: `corsica export nginx`, with the real nginx for `--check`.
+//! - `export`: `corsica export nginx|apache|haproxy|caddy`, with the real servers for `--check`;
+//! - `export_syntax`: random policies exported to each server, each file through the server's own
+//!   syntax check.
 //!
 //! `corsica check` against real Chromium over generated scenarios is its own binary
 //! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
@@ -15,6 +17,7 @@ mod check;
 mod demo;
 mod eval;
 mod export;
+mod export_syntax;
 mod lint;
 mod proxy;
 mod util;
