@@ -8,7 +8,7 @@ use corsica::{PolicyConfig, PolicyFormat};
 use corsica_export::{Options, Server, export};
 use libfuzzer_sys::fuzz_target;
 
-const SERVERS: &[Server] = &[Server::Nginx, Server::Apache, Server::Haproxy];
+const SERVERS: &[Server] = &[Server::Nginx, Server::Apache, Server::Haproxy, Server::Caddy];
 
 fn check(server: Server, text: &str) {
     for (n, line) in text.lines().enumerate() {

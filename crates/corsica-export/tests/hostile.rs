@@ -5,8 +5,9 @@
 
 use std::net::SocketAddr;
 
-use corsica_export::{Options, Server, apache, export, haproxy, nginx};
+use corsica_export::{Options, Server, apache, caddy, export, haproxy, nginx};
 use corsica_harness::apache::Apache;
+use corsica_harness::caddy::Caddy;
 use corsica_harness::haproxy::Haproxy;
 use corsica_harness::nginx::Nginx;
 use corsica_harness::{StubResponse, StubServer};
@@ -25,6 +26,9 @@ fn refused_by(server: Server) {
         Server::Apache => Box::new(
             Apache::start(&text, apache::wrapper_config, &[addr]).unwrap_or_else(|e| panic!("{e}")),
         ),
+        Server::Caddy => Box::new(
+            Caddy::start(&text, caddy::wrapper_config, &[addr]).unwrap_or_else(|e| panic!("{e}")),
+        ),
         Server::Haproxy => Box::new(
             Haproxy::start(&text, haproxy::wrapper_config, &[addr])
                 .unwrap_or_else(|e| panic!("{e}")),
@@ -36,17 +40,17 @@ fn refused_by(server: Server) {
     runtime().block_on(hostile::assert_refused(addr));
 }
 
+/// One test for the four servers, one after the other: each picks a free port and releases it
+/// just before its server binds it, which tests running side by side could race for.
 #[test]
-fn nginx_refuses_hostile_requests() {
-    refused_by(Server::Nginx);
-}
-
-#[test]
-fn apache_refuses_hostile_requests() {
-    refused_by(Server::Apache);
-}
-
-#[test]
-fn haproxy_refuses_hostile_requests() {
-    refused_by(Server::Haproxy);
+fn every_server_refuses_hostile_requests() {
+    for server in [
+        Server::Nginx,
+        Server::Apache,
+        Server::Haproxy,
+        Server::Caddy,
+    ] {
+        eprintln!("{server}");
+        refused_by(server);
+    }
 }
