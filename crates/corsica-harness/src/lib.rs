@@ -11,6 +11,7 @@ pub mod apache;
 mod cdp;
 mod edge;
 pub mod haproxy;
+pub mod har;
 pub mod nginx;
 mod stub;
 
