@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::check::CheckArgs;
 use crate::demo::DemoArgs;
 use crate::export::ExportArgs;
+use crate::har::HarArgs;
 use crate::policy::PolicyCommand;
 use crate::proxy::ProxyArgs;
 
@@ -82,6 +83,8 @@ pub(crate) enum Command {
     Proxy(ProxyArgs),
     /// Write a policy out as a configuration file for an edge server (nginx).
     Export(ExportArgs),
+    /// Explain every CORS request of a devtools or Playwright recording (HAR).
+    Har(HarArgs),
 }
 
 #[cfg(test)]

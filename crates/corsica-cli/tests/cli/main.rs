@@ -6,6 +6,7 @@
 //! - `demo`: `corsica demo` in real Chromium;
 //! - `proxy`: `corsica proxy` in front of a loopback upstream (startup errors, reload, drain).
 //! - `export`: `corsica export nginx`, with the real nginx for `--check`.
+//! - `har`: `corsica har` on recordings made in real Chromium, and on hand-written ones.
 //!
 //! `corsica check` against real Chromium over generated scenarios is its own binary
 //! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
@@ -15,6 +16,7 @@ mod check;
 mod demo;
 mod eval;
 mod export;
+mod har;
 mod lint;
 mod proxy;
 mod util;
