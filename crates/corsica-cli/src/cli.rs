@@ -15,6 +15,9 @@ Examples:
   Check a policy file and list every mistake in it at once:
     corsica policy lint cors.toml
 
+  Explain every CORS failure in a recording exported from the browser's devtools:
+    corsica har session.har
+
   See how a server with that policy answers a browser's preflight:
     corsica policy eval cors.toml -X OPTIONS \\
       -H 'Origin: https://app.example.com' \\

@@ -267,6 +267,8 @@ fn json_message(e: &serde_json::Error) -> String {
     };
     if e.is_eof() {
         format!("{text}: the file ends too early (truncated?)")
+    } else if text.starts_with("invalid unicode code point") {
+        format!("{text}: bytes that are not UTF-8 (a HAR file is UTF-8 JSON)")
     } else {
         text
     }
@@ -494,6 +496,47 @@ mod tests {
         assert_eq!(h.entries[0].response, None);
         assert!(h.entries[0].cookies);
         assert_eq!(h.entries[0].body, Some(Some("x".to_string())));
+    }
+
+    /// A HAR whose one response body is `size` bytes, generated as it is read.
+    struct BigBody {
+        head: Vec<u8>,
+        size: usize,
+        tail: Vec<u8>,
+        at: usize,
+    }
+
+    impl Read for BigBody {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let total = self.head.len() + self.size + self.tail.len();
+            let mut n = 0;
+            while n < buf.len() && self.at < total {
+                buf[n] = if self.at < self.head.len() {
+                    self.head[self.at]
+                } else if self.at < self.head.len() + self.size {
+                    b'a'
+                } else {
+                    self.tail[self.at - self.head.len() - self.size]
+                };
+                n += 1;
+                self.at += 1;
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_big_body_is_streamed_past() {
+        let text = har(ENTRY);
+        let (head, tail) = text.split_at(text.find("hello").unwrap());
+        let reader = BigBody {
+            head: head.as_bytes().to_vec(),
+            size: 8 << 20,
+            tail: tail.as_bytes()["hello".len()..].to_vec(),
+            at: 0,
+        };
+        let h = read(reader).unwrap();
+        assert_eq!(h.entries.len(), 1);
     }
 
     #[test]

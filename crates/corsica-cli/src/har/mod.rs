@@ -118,3 +118,40 @@ pub(crate) fn run(args: &HarArgs) -> Result<Exit, CliError> {
         Exit::Fail
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! Hostile input: every prefix and byte-flipped copy of the hand-written recordings is read
+    //! and replayed without a panic.
+
+    const FIXTURES: [&[u8]; 2] = [
+        include_bytes!("../../tests/cli/har/firefox.har"),
+        include_bytes!("../../tests/cli/har/playwright.har"),
+    ];
+
+    fn explain(bytes: &[u8]) {
+        if let Ok(har) = super::file::read(bytes) {
+            let replay = super::replay::replay(&har);
+            let summary = super::summary::summary(&har, &replay);
+            let _ = super::render::human("x.har", &replay, &summary);
+            let _ = serde_json::to_string(&super::json::document(&replay, &summary));
+        }
+    }
+
+    #[test]
+    fn no_prefix_or_flipped_byte_panics() {
+        for fixture in FIXTURES {
+            explain(fixture);
+            for end in (0..fixture.len()).step_by(31) {
+                explain(&fixture[..end]);
+            }
+            for at in (0..fixture.len()).step_by(61) {
+                for byte in [b'"', b'{', b']', b'0', b'x', 0xff, b'\\'] {
+                    let mut copy = fixture.to_vec();
+                    copy[at] = byte;
+                    explain(&copy);
+                }
+            }
+        }
+    }
+}

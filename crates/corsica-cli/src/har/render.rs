@@ -16,8 +16,7 @@ fn provenance(replayed: &Replayed) -> String {
     let credentials = if replayed.cookies {
         "credentials include (it sent cookies)"
     } else {
-        "credentials same-origin assumed (no cookies recorded; with credentials: \"include\" \
-         the rules differ: replay it with --credentials include)"
+        "credentials same-origin assumed (no cookies recorded)"
     };
     format!(
         "page origin from {}; {credentials}",
@@ -89,14 +88,18 @@ fn entry(out: &mut String, replayed: &Replayed) {
             if replayed.preflight_assumed {
                 let _ = writeln!(
                     out,
-                    "  · the preflight{} is not in the recording; the request went out, so it \
-                     passed (or a cached one let it go)",
-                    render::preflight_why(report)
+                    "  · the preflight ({}) is not in the recording; the request went out, so \
+                     it passed (or a cached one let it go)",
+                    render::preflight_why(report).trim_start_matches(": ")
                 );
             }
             out.push('\n');
             for line in render::human(report).lines() {
-                let _ = writeln!(out, "  {line}");
+                if line.is_empty() {
+                    out.push('\n');
+                } else {
+                    let _ = writeln!(out, "  {line}");
+                }
             }
             let _ = writeln!(out, "  {} {command}", "replay it live:".bold());
         }

@@ -1,5 +1,6 @@
-//! The recording at a glance: counts, and the failures grouped by cause (the error kind and the
-//! server that caused it, or what the recording lacks), each cause with its fix once.
+//! The recording at a glance: counts, and the failures grouped by cause (the error kind, the
+//! server that caused it and the fix it needs, or what the recording lacks), each cause with its
+//! fix once.
 
 use corsica::Origin;
 use serde::Serialize;
@@ -57,7 +58,7 @@ pub(crate) struct Cause {
     pub(crate) count: usize,
     /// The entries' indexes.
     pub(crate) entries: Vec<usize>,
-    /// The fix for the first of them (`null` for incomplete ones: replay them live).
+    /// The fix they all need (`null` for incomplete ones: replay them live).
     pub(crate) fix: Option<String>,
 }
 
@@ -96,7 +97,7 @@ pub(crate) fn summary(har: &Har, replay: &Replay) -> Summary {
         };
         match causes
             .iter_mut()
-            .find(|c| c.kind == kind && c.server == server)
+            .find(|c| c.kind == kind && c.server == server && c.fix == fix)
         {
             Some(cause) => {
                 cause.count += 1;

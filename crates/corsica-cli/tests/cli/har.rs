@@ -36,6 +36,7 @@ fn scenarios() -> Vec<Scenario> {
     vec![
         s("/allowed", json!({})),
         s("/no-acao", json!({})),
+        s("/no-acao?page=2", json!({})),
         s("/star", json!({ "credentials": "include" })),
         s(
             "/refused",
@@ -185,15 +186,22 @@ fn a_recording_with_preflights_gives_chromiums_verdicts() {
     assert_eq!(summary["incomplete"], 0, "{summary:#}");
     assert_eq!(summary["unused_preflights"], json!([]), "{summary:#}");
     // The cookie the page set made the `credentials: "include"` visible in the recording.
-    let star = entry_for(&doc, &rec.results[2].0);
+    let star = entry_for(&doc, &rec.results[3].0);
     assert_eq!(star["credentials"]["from"], "cookies");
     assert_eq!(star["error"]["kind"], "WildcardOriginNotAllowed");
     // Failures grouped by cause, each with its fix.
     let causes = summary["causes"].as_array().expect("causes");
+    // No header on the response, and none on the redirect: two causes, two fixes.
+    let missing: Vec<&Value> = causes
+        .iter()
+        .filter(|c| c["kind"] == "MissingAllowOriginHeader")
+        .collect();
+    assert_eq!(missing.len(), 2, "{causes:#?}");
     assert!(
-        causes
-            .iter()
-            .any(|c| c["kind"] == "MissingAllowOriginHeader" && c["count"] == 2),
+        missing[1]["fix"]
+            .as_str()
+            .unwrap()
+            .ends_with("to the 302 redirect response"),
         "{causes:#?}"
     );
     assert!(causes.iter().all(|c| c["fix"].is_string()), "{causes:#?}");
@@ -271,7 +279,7 @@ fn broken_files_are_a_clear_error_naming_the_entry_and_field() {
         ),
         (
             "non-utf8.har",
-            "entry 0: log.entries[0].request.url",
+            "entry 0: log.entries[0].request.url: invalid unicode code point: bytes that are not UTF-8",
             json!(0),
             json!("log.entries[0].request.url"),
         ),
@@ -340,5 +348,65 @@ fn a_firefox_recording_with_its_preflight_and_a_blocked_request() {
         "make \"Access-Control-Allow-Origin\" in the response exactly \
          \"https://app.example.com\": it is \"https://app.example.com/\" (an origin has no \
          path, not even a trailing slash)"
+    );
+}
+
+#[test]
+fn a_playwright_recording_read_from_standard_input() {
+    let dir = TestDir::new();
+    let har = std::fs::read(fixture("playwright.har")).expect("read the fixture");
+    let doc = dir
+        .corsica(["har", "--json", "-"])
+        .stdin(har)
+        .run()
+        .code(1)
+        .json();
+    let summary = &doc["summary"];
+    assert_eq!(
+        summary["creator"],
+        json!({"name": "Playwright", "version": "1.49.0"})
+    );
+    assert_eq!(
+        (
+            &summary["allowed"],
+            &summary["blocked"],
+            &summary["incomplete"]
+        ),
+        (&json!(1), &json!(1), &json!(1)),
+        "{summary:#}"
+    );
+    let entries = doc["entries"].as_array().unwrap();
+    // Status -1 and `_failureText`: a request that got no response, whose preflight is missing.
+    let login = &entries[0];
+    assert_eq!(login["verdict"], "incomplete");
+    assert_eq!(login["missing"]["what"], "preflight");
+    assert!(
+        login["missing"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(net::ERR_FAILED)"),
+        "{login:#}"
+    );
+    assert_eq!(
+        login["check_command"],
+        "corsica check http://127.0.0.1:8000/api/login --origin http://localhost:5173 \
+         -H 'content-type: application/json' -d '{\"user\":\"a\"}'"
+    );
+    // The DELETE went out, so its preflight passed; its response lacks the header.
+    let delete = &entries[2];
+    assert_eq!(delete["preflight_recorded"], false);
+    assert_eq!(delete["error"]["kind"], "MissingAllowOriginHeader");
+    let text = dir
+        .corsica(["har", "-"])
+        .stdin(std::fs::read(fixture("playwright.har")).unwrap())
+        .run()
+        .code(1)
+        .stdout;
+    assert!(
+        text.contains(
+            "· the preflight (method DELETE is not CORS-safelisted) is not in the recording; \
+             the request went out, so it passed"
+        ),
+        "{text}"
     );
 }
