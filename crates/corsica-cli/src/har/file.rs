@@ -27,7 +27,9 @@ struct RawFile {
 
 #[derive(Deserialize)]
 struct RawLog {
-    creator: RawCreator,
+    /// Required by HAR 1.2, but some tools leave it out: not worth refusing a file for.
+    #[serde(default)]
+    creator: Option<RawCreator>,
     #[serde(default)]
     pages: Option<Vec<RawPage>>,
     entries: Vec<RawEntry>,
@@ -335,10 +337,16 @@ pub(crate) fn read(reader: impl Read) -> Result<Har, HarError> {
         .map(|(index, raw)| entry(index, raw))
         .collect::<Result<_, _>>()?;
     Ok(Har {
-        creator: Creator {
-            name: log.creator.name,
-            version: log.creator.version.unwrap_or_default(),
-        },
+        creator: log.creator.map_or_else(
+            || Creator {
+                name: "unknown".to_string(),
+                version: String::new(),
+            },
+            |c| Creator {
+                name: c.name,
+                version: c.version.unwrap_or_default(),
+            },
+        ),
         pages: log
             .pages
             .unwrap_or_default()

@@ -72,9 +72,10 @@ pub(crate) fn page_origin(entry: &Entry, pages: &[Page]) -> Option<(Origin, Orig
 }
 
 /// Whether `entry` is a request a script made in CORS mode (`fetch()`, `XMLHttpRequest`):
-/// `Sec-Fetch-Mode: cors`, an `Origin` header on a `GET` or `HEAD` (which browsers send on
-/// those only in CORS mode), or Chromium's resource type `fetch` or `xhr`. Images, scripts,
-/// stylesheets and navigations are `no-cors` or `navigate`: CORS does not apply to them.
+/// `Sec-Fetch-Mode: cors`, Chromium's resource type `fetch` or `xhr`, or an `Origin` header on
+/// any method but `POST` (browsers send `Origin` on a `GET` or `HEAD` only in CORS mode, and
+/// only forms and scripts send other methods, forms only `POST`). Images, scripts, stylesheets
+/// and navigations are `no-cors` or `navigate`: CORS does not apply to them.
 pub(crate) fn is_cors_mode(entry: &Entry) -> bool {
     if let Some(mode) = entry.header("sec-fetch-mode") {
         return mode.eq_ignore_ascii_case(b"cors");
@@ -82,7 +83,7 @@ pub(crate) fn is_cors_mode(entry: &Entry) -> bool {
     if matches!(entry.resource_type.as_deref(), Some("fetch" | "xhr")) {
         return true;
     }
-    matches!(entry.method.as_str(), "GET" | "HEAD") && entry.header("origin").is_some()
+    entry.method != "POST" && entry.header("origin").is_some()
 }
 
 /// Headers a browser adds on its own, which the recording shows among the script's: the

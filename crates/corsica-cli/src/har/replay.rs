@@ -11,14 +11,17 @@
 use std::time::Duration;
 
 use corsica::Origin;
+use std::net::IpAddr;
+
 use corsica::browser::{
-    BrowserRequest, CredentialsMode, Exchange, Outgoing, PreflightCache, ResponseHead, Step,
+    AddressSpace, BrowserRequest, CredentialsMode, Exchange, Outgoing, PreflightCache,
+    ResponseHead, Step,
 };
-use url::Url;
+use url::{Host, Url};
 
 use super::file::{Entry, Har, Response};
 use super::page::{self, OriginSource};
-use crate::check::live::{Exchanged, Received, Report};
+use crate::check::live::{Exchanged, Received, Report, ip_address_space};
 
 /// What the recording lacks for a verdict.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -251,6 +254,13 @@ impl State<'_> {
         for (name, value) in page::script_headers(entry, &asked) {
             builder = builder.header(name, value);
         }
+        // A Private Network Access preflight was recorded: the request was one (Chromium's
+        // legacy PNA preflight), to the address space of the URL's host.
+        if recorded_preflight.is_some_and(|k| {
+            self.entries[k].header("access-control-request-private-network") == Some(b"true")
+        }) {
+            builder = builder.private_network(address_space(&entry.url));
+        }
         let request = builder.build().map_err(|e| e.to_string())?;
         self.used[entry.index] = true;
         let mut replayed = Replayed {
@@ -364,6 +374,19 @@ impl State<'_> {
     }
 }
 
+/// The address space of `url`'s host: from its address when it is one, `local` for
+/// `localhost`, `private` otherwise (the recording does not say what a name resolved to).
+fn address_space(url: &Url) -> AddressSpace {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip_address_space(IpAddr::V4(ip)),
+        Some(Host::Ipv6(ip)) => ip_address_space(IpAddr::V6(ip)),
+        Some(Host::Domain(d)) if d == "localhost" || d.ends_with(".localhost") => {
+            AddressSpace::Local
+        }
+        _ => AddressSpace::Private,
+    }
+}
+
 /// The recorded response as the engine reads it.
 fn head(response: &Response) -> ResponseHead {
     response
@@ -399,5 +422,144 @@ fn exchanged(
             headers: response.headers.clone(),
         },
         head,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::har::file;
+
+    fn entry(
+        started: &str,
+        method: &str,
+        url: &str,
+        req: &[(&str, &str)],
+        status: i64,
+        resp: &[(&str, &str)],
+    ) -> Value {
+        let h = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(n, v)| json!({"name": n, "value": v}))
+                .collect::<Vec<_>>()
+        };
+        json!({
+            "startedDateTime": started,
+            "request": {"method": method, "url": url, "headers": h(req)},
+            "response": {"status": status, "headers": h(resp)},
+        })
+    }
+
+    fn replayed(entries: Vec<Value>) -> Replay {
+        let har = json!({"log": {"creator": {"name": "test"}, "entries": entries}});
+        replay(&file::read(har.to_string().as_bytes()).unwrap())
+    }
+
+    const PAGE: &str = "https://app.test";
+
+    #[test]
+    fn a_cached_preflight_spares_a_later_request_its_own() {
+        let put = |t| {
+            entry(
+                t,
+                "PUT",
+                "https://api.test/x",
+                &[("Origin", PAGE)],
+                200,
+                &[("Access-Control-Allow-Origin", PAGE)],
+            )
+        };
+        let r = replayed(vec![
+            put("2026-12-01T18:00:00Z"),
+            entry(
+                "2026-12-01T18:00:00.010Z",
+                "OPTIONS",
+                "https://api.test/x",
+                &[("Origin", PAGE), ("Access-Control-Request-Method", "PUT")],
+                204,
+                &[
+                    ("Access-Control-Allow-Origin", PAGE),
+                    ("Access-Control-Allow-Methods", "PUT"),
+                    ("Access-Control-Max-Age", "600"),
+                ],
+            ),
+            put("2026-12-01T18:01:00Z"),
+            // Past the max-age, with no preflight recorded: taken as passed.
+            put("2026-12-01T18:20:00Z"),
+        ]);
+        assert_eq!(r.replayed.len(), 3);
+        assert!(r.unused_preflights.is_empty());
+        let [first, second, third] = &r.replayed[..] else {
+            panic!()
+        };
+        assert_eq!(first.entries, [0, 1]);
+        assert!(!first.preflight_assumed);
+        assert!(!second.preflight_assumed, "the cache answered");
+        assert!(third.preflight_assumed);
+        assert!(r.replayed.iter().all(|r| r.allowed() == Some(true)));
+    }
+
+    #[test]
+    fn a_redirect_hop_missing_from_the_recording() {
+        let r = replayed(vec![entry(
+            "2026-12-01T18:00:00Z",
+            "GET",
+            "https://api.test/old",
+            &[("Origin", PAGE)],
+            301,
+            &[
+                ("Location", "https://api.test/new"),
+                ("Access-Control-Allow-Origin", "*"),
+            ],
+        )]);
+        let Outcome::Incomplete { missing, steps, .. } = &r.replayed[0].outcome else {
+            panic!("{:?}", r.replayed[0].outcome)
+        };
+        assert_eq!(
+            *missing,
+            Missing::Redirect("https://api.test/new".parse().unwrap())
+        );
+        assert_eq!(steps.len(), 1);
+    }
+
+    #[test]
+    fn a_recorded_private_network_preflight_makes_a_private_network_request() {
+        let r = replayed(vec![
+            entry(
+                "2026-12-01T18:00:00Z",
+                "GET",
+                "http://192.168.1.10/api",
+                &[("Origin", PAGE), ("Sec-Fetch-Mode", "cors")],
+                200,
+                &[("Access-Control-Allow-Origin", "*")],
+            ),
+            entry(
+                "2026-12-01T18:00:00Z",
+                "OPTIONS",
+                "http://192.168.1.10/api",
+                &[
+                    ("Origin", PAGE),
+                    ("Access-Control-Request-Method", "GET"),
+                    ("Access-Control-Request-Private-Network", "true"),
+                ],
+                204,
+                &[("Access-Control-Allow-Origin", PAGE)],
+            ),
+        ]);
+        let replayed = &r.replayed[0];
+        assert_eq!(
+            replayed.request.private_network(),
+            Some(AddressSpace::Private)
+        );
+        let Outcome::Decided(report) = &replayed.outcome else {
+            panic!()
+        };
+        assert_eq!(
+            report.verdict.cors_error().map(|e| e.kind.as_str()),
+            Some("PreflightMissingAllowPrivateNetwork")
+        );
     }
 }
