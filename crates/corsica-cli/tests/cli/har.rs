@@ -46,13 +46,40 @@ fn scenarios() -> Vec<Scenario> {
             "/put-ok",
             json!({ "method": "PUT", "headers": { "Content-Type": "application/json" }, "body": "{}" }),
         ),
+        s(
+            "/header-refused",
+            json!({ "method": "PUT", "headers": { "X-Api-Key": "k" } }),
+        ),
         s("/redirect", json!({})),
         s("/redirect-bare", json!({})),
+        // Through a third origin: from there on the browser sends `Origin: null`.
+        s("/to-other", json!({})),
+        s("/to-other-echo", json!({})),
     ]
 }
 
-/// The API's answers, by path.
-fn api(page_origin: String) -> impl Fn(&corsica_harness::StubRequest) -> StubResponse {
+/// Scenarios whose request the browser never sent, its preflight having failed: without the
+/// preflight, a recording cannot tell why.
+const PREFLIGHT_FAILED: [&str; 2] = ["/refused", "/header-refused"];
+
+/// The third origin's answers: `*`, or the page's origin (which a tainted request does not
+/// match).
+fn other(page_origin: String) -> impl Fn(&corsica_harness::StubRequest) -> StubResponse {
+    move |r| match r.path() {
+        "/star" => StubResponse::new(200)
+            .header("Access-Control-Allow-Origin", "*")
+            .body("ok"),
+        _ => StubResponse::new(200)
+            .header("Access-Control-Allow-Origin", page_origin.as_str())
+            .body("ok"),
+    }
+}
+
+/// The API's answers, by path; `other` is the third origin's.
+fn api(
+    page_origin: String,
+    other: String,
+) -> impl Fn(&corsica_harness::StubRequest) -> StubResponse {
     move |r| {
         let star = || StubResponse::new(200).header("Access-Control-Allow-Origin", "*");
         match (r.method.as_str(), r.path()) {
@@ -70,6 +97,16 @@ fn api(page_origin: String) -> impl Fn(&corsica_harness::StubRequest) -> StubRes
                 .header("Access-Control-Allow-Origin", "*")
                 .header("Location", "/allowed"),
             (_, "/redirect-bare") => StubResponse::new(302).header("Location", "/allowed"),
+            ("OPTIONS", "/header-refused") => StubResponse::new(204)
+                .header("Access-Control-Allow-Origin", "*")
+                .header("Access-Control-Allow-Methods", "PUT")
+                .header("Access-Control-Allow-Headers", "content-type"),
+            (_, "/to-other") => StubResponse::new(302)
+                .header("Access-Control-Allow-Origin", "*")
+                .header("Location", format!("{other}/star")),
+            (_, "/to-other-echo") => StubResponse::new(302)
+                .header("Access-Control-Allow-Origin", "*")
+                .header("Location", format!("{other}/echo")),
             _ => StubResponse::new(404),
         }
     }
@@ -80,7 +117,7 @@ struct Recorded {
     results: Vec<(String, FetchResult)>,
     with_preflights: Value,
     devtools_style: Value,
-    _servers: (StubServer, StubServer),
+    _servers: (StubServer, StubServer, StubServer),
 }
 
 /// Records once for every test of this file: one Chromium launch.
@@ -95,7 +132,10 @@ fn recorded() -> &'static Recorded {
         })
         .expect("start the page server");
         let page_origin = page_server.origin();
-        let api_server = StubServer::start(api(page_origin)).expect("start the API server");
+        let other_server =
+            StubServer::start(other(page_origin.clone())).expect("start the third server");
+        let api_server = StubServer::start(api(page_origin, other_server.origin()))
+            .expect("start the API server");
         let chromium = Chromium::launch().unwrap_or_else(|e| panic!("{e}"));
         let page = chromium.new_page().expect("open a tab");
         let page_url = page_server.url("/");
@@ -113,7 +153,7 @@ fn recorded() -> &'static Recorded {
             with_preflights: page.har_since(mark, &page_url, true),
             devtools_style: page.har_since(mark, &page_url, false),
             results,
-            _servers: (page_server, api_server),
+            _servers: (page_server, api_server, other_server),
         };
         // To look at them (the README's example is one): CORSICA_SAVE_HAR=DIR.
         if let Ok(dir) = std::env::var("CORSICA_SAVE_HAR") {
@@ -214,17 +254,19 @@ fn without_preflights_a_passed_one_is_assumed_and_a_failed_one_is_named_missing(
     let doc = har_json(&dir, &rec.devtools_style, 1);
     for (url, result) in &rec.results {
         let e = entry_for(&doc, url);
-        if url.ends_with("/refused") {
+        if PREFLIGHT_FAILED.iter().any(|p| url.ends_with(p)) {
             assert_eq!(e["verdict"], "incomplete", "{e:#}");
             assert_eq!(e["missing"]["what"], "preflight", "{e:#}");
             assert_eq!(e["preflight_recorded"], false);
-            assert_eq!(
-                e["check_command"].as_str().unwrap(),
-                format!(
-                    "corsica check {url} --origin {} -X PUT -H 'Content-Type: application/json' -d '{{}}'",
-                    e["request"]["origin"].as_str().unwrap()
-                )
-            );
+            if url.ends_with("/refused") {
+                assert_eq!(
+                    e["check_command"].as_str().unwrap(),
+                    format!(
+                        "corsica check {url} --origin {} -X PUT -H 'Content-Type: application/json' -d '{{}}'",
+                        e["request"]["origin"].as_str().unwrap()
+                    )
+                );
+            }
             continue;
         }
         assert_eq!(e["allowed"], json!(result.ok), "{url}: {e:#}");
