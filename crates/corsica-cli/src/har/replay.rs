@@ -124,6 +124,12 @@ pub(crate) fn replay(har: &Har) -> Replay {
     let mut state = State {
         entries: &har.entries,
         used: vec![false; har.entries.len()],
+        preflights: har
+            .entries
+            .iter()
+            .filter(|e| e.is_preflight())
+            .map(|e| e.index)
+            .collect(),
         cache: PreflightCache::new(),
         epoch: har
             .entries
@@ -183,6 +189,8 @@ pub(crate) fn replay(har: &Har) -> Replay {
 struct State<'a> {
     entries: &'a [Entry],
     used: Vec<bool>,
+    /// The indexes of the recorded preflights, searched for each request.
+    preflights: Vec<usize>,
     /// One preflight cache for the whole recording, as in the browser: a preflight recorded
     /// earlier can spare a later request its own.
     cache: PreflightCache,
@@ -205,11 +213,11 @@ impl State<'_> {
         origin: &str,
         anchor: usize,
     ) -> Option<usize> {
-        self.entries
+        self.preflights
             .iter()
+            .map(|&k| &self.entries[k])
             .filter(|e| {
                 !self.used[e.index]
-                    && e.is_preflight()
                     && e.url == *url
                     && e.header("access-control-request-method") == Some(method.as_bytes())
                     && e.header("origin") == Some(origin.as_bytes())
