@@ -548,6 +548,14 @@ mod tests {
     }
 
     #[test]
+    fn bytes_that_are_not_utf8_in_a_skipped_body_do_not_matter() {
+        let mut bytes = har(ENTRY).into_bytes();
+        let at = bytes.windows(5).position(|w| w == b"hello").unwrap();
+        bytes[at] = 0xff;
+        assert_eq!(read(bytes.as_slice()).unwrap().entries.len(), 1);
+    }
+
+    #[test]
     fn latin1_header_text_goes_back_to_bytes() {
         assert_eq!(header_bytes("caf\u{e9}"), b"caf\xe9");
         assert_eq!(header_bytes("\u{2603}"), "\u{2603}".as_bytes());

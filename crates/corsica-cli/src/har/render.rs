@@ -8,7 +8,7 @@ use owo_colors::OwoColorize;
 use super::command::check_command;
 use super::replay::{Missing, Outcome, Replay, Replayed};
 use super::summary::Summary;
-use crate::check::render;
+use crate::check::{fix, render};
 use crate::output::sanitized;
 
 /// Where the page's origin and the credentials mode were read from.
@@ -81,6 +81,11 @@ fn entry(out: &mut String, replayed: &Replayed) {
                 "✓".green().bold(),
                 heading(replayed)
             );
+            // Allowed, but only by a leniency of Chromium's the standard does not have.
+            let note = fix::for_report(report);
+            if !note.is_empty() {
+                let _ = writeln!(out, "  {} {}", "note:".bold(), sanitized(&note));
+            }
         }
         Outcome::Decided(report) => {
             let _ = writeln!(out, "{}", format!("── {} ──", heading(replayed)).bold());

@@ -354,6 +354,14 @@ fn broken_files_are_a_clear_error_naming_the_entry_and_field() {
     dir.corsica(["har", "no-such.har"])
         .run()
         .usage_error("cannot read it");
+    dir.corsica(["har", "x.har", "--browser", "netscape"])
+        .run()
+        .usage_error("invalid value 'netscape'");
+    let help = dir.corsica(["har", "--help"]).run().code(0).stdout;
+    assert!(
+        help.contains("Chromium's devtools leave preflights out of the HAR"),
+        "{help}"
+    );
 }
 
 #[test]
