@@ -7,7 +7,7 @@
 //! (`log.entries[3].request.headers[0].value`), and the line and column in the file.
 
 use std::fmt;
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -306,7 +306,15 @@ fn headers(raw: Vec<RawHeader>) -> Vec<(String, Vec<u8>)> {
 
 /// Reads a HAR from `reader`, streaming: bodies are skipped, not stored.
 pub(crate) fn read(reader: impl Read) -> Result<Har, HarError> {
-    let reader = std::io::BufReader::with_capacity(64 * 1024, reader);
+    let mut reader = std::io::BufReader::with_capacity(64 * 1024, reader);
+    // Some tools (Fiddler, Charles on Windows) start the file with a UTF-8 byte-order mark.
+    let bom = reader
+        .fill_buf()
+        .map_err(HarError::Io)?
+        .starts_with(b"\xef\xbb\xbf");
+    if bom {
+        reader.consume(3);
+    }
     let mut de = serde_json::Deserializer::from_reader(reader);
     let raw: RawFile = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -553,6 +561,12 @@ mod tests {
         let at = bytes.windows(5).position(|w| w == b"hello").unwrap();
         bytes[at] = 0xff;
         assert_eq!(read(bytes.as_slice()).unwrap().entries.len(), 1);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        let text = format!("\u{feff}{}", har(ENTRY));
+        assert_eq!(read(text.as_bytes()).unwrap().entries.len(), 1);
     }
 
     #[test]
