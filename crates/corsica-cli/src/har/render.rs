@@ -49,6 +49,18 @@ pub(crate) fn missing_text(replayed: &Replayed) -> Option<String> {
             "the preflight (OPTIONS {}) is recorded without a response{failure}",
             preflight.as_ref().map_or("", |p| p.url.as_str())
         ),
+        // Chromium reports a CORS failure as net::ERR_FAILED; other net errors are not CORS.
+        Missing::Response
+            if replayed
+                .failure
+                .as_deref()
+                .is_some_and(|f| f.starts_with("net::ERR_") && f != "net::ERR_FAILED") =>
+        {
+            format!(
+                "the request got no response{failure}: a network failure (or a cancelled \
+                 request), not CORS"
+            )
+        }
         Missing::Response => format!(
             "the request is recorded without a response{failure}: the browser blocked it or \
              lost it before the recording saw the response's headers"

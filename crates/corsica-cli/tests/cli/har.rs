@@ -422,7 +422,7 @@ fn a_playwright_recording_read_from_standard_input() {
             &summary["blocked"],
             &summary["incomplete"]
         ),
-        (&json!(1), &json!(1), &json!(1)),
+        (&json!(1), &json!(1), &json!(2)),
         "{summary:#}"
     );
     let entries = doc["entries"].as_array().unwrap();
@@ -446,6 +446,15 @@ fn a_playwright_recording_read_from_standard_input() {
     let delete = &entries[2];
     assert_eq!(delete["preflight_recorded"], false);
     assert_eq!(delete["error"]["kind"], "MissingAllowOriginHeader");
+    // No server listening: a network failure, not CORS.
+    let refused = &entries[3];
+    assert_eq!(refused["missing"]["what"], "response");
+    assert!(
+        refused["missing"]["message"].as_str().unwrap().ends_with(
+            "(net::ERR_CONNECTION_REFUSED): a network failure (or a cancelled request), not CORS"
+        ),
+        "{refused:#}"
+    );
     let text = dir
         .corsica(["har", "-"])
         .stdin(std::fs::read(fixture("playwright.har")).unwrap())
