@@ -148,7 +148,7 @@ fn recorded() -> &'static Recorded {
             results.push((url, result));
         }
         // Let the late ExtraInfo events arrive.
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_secs(1));
         let recorded = Recorded {
             with_preflights: page.har_since(mark, &page_url, true),
             devtools_style: page.har_since(mark, &page_url, false),
