@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 use crate::check::CheckArgs;
 use crate::demo::DemoArgs;
 use crate::export::ExportArgs;
+use crate::har::HarArgs;
 use crate::policy::PolicyCommand;
 use crate::proxy::ProxyArgs;
 
@@ -13,6 +14,9 @@ const TOP_AFTER_HELP: &str = "\
 Examples:
   Check a policy file and list every mistake in it at once:
     corsica policy lint cors.toml
+
+  Explain every CORS failure in a recording exported from the browser's devtools:
+    corsica har session.har
 
   See how a server with that policy answers a browser's preflight:
     corsica policy eval cors.toml -X OPTIONS \\
@@ -82,6 +86,8 @@ pub(crate) enum Command {
     Proxy(ProxyArgs),
     /// Write a policy out as a configuration file for nginx, Apache httpd, HAProxy or Caddy.
     Export(ExportArgs),
+    /// Explain every CORS request of a devtools or Playwright recording (HAR).
+    Har(HarArgs),
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ mod cli;
 mod demo;
 mod error;
 mod export;
+mod har;
 mod output;
 mod policy;
 mod proxy;
@@ -34,6 +35,7 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Har(args) => har::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -573,6 +573,35 @@ impl Page {
         })
     }
 
+    /// A mark in this page's event log, for [`Page::har_since`].
+    pub fn mark(&self) -> usize {
+        self.conn.event_count()
+    }
+
+    /// What the page's network did since `mark`, as a HAR 1.2 recording like the one
+    /// Chromium's devtools export (see [`crate::har`]); `preflights` false leaves the
+    /// preflights out, as devtools do.
+    pub fn har_since(&self, mark: usize, page_url: &str, preflights: bool) -> Value {
+        let events: Vec<Value> = self
+            .conn
+            .events_since(mark)
+            .into_iter()
+            .filter(|e| {
+                e["sessionId"] == self.session.as_str()
+                    && e["method"]
+                        .as_str()
+                        .is_some_and(|m| m.starts_with("Network."))
+            })
+            .collect();
+        let version = self
+            .conn
+            .call(None, "Browser.getVersion", json!({}))
+            .ok()
+            .and_then(|v| v["product"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        crate::har::from_events(&events, page_url, &version, preflights)
+    }
+
     /// Clicks the first element matching a CSS selector.
     ///
     /// # Errors

@@ -13,6 +13,7 @@ pub mod caddy;
 mod cdp;
 mod edge;
 pub mod haproxy;
+pub mod har;
 pub mod nginx;
 mod stub;
 

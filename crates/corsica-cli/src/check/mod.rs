@@ -6,8 +6,8 @@
 //! The browser is the engine's ([`corsica::browser::Exchange`]); [`live`] does the network,
 //! `render` and `json` the presentation, `fix` the advice.
 
-mod fix;
-mod json;
+pub(crate) mod fix;
+pub(crate) mod json;
 pub mod live;
 pub(crate) mod render;
 

@@ -241,7 +241,7 @@ fn response_lines(step: &Exchanged) -> Vec<String> {
 
 /// Why the browser sends a preflight, as the engine's trace says: `: method PUT is not
 /// CORS-safelisted; CORS-unsafe request headers: x-api-key`, or nothing.
-fn preflight_why(report: &Report) -> String {
+pub(crate) fn preflight_why(report: &Report) -> String {
     let reasons = report
         .verdict
         .trace
@@ -249,12 +249,16 @@ fn preflight_why(report: &Report) -> String {
         .iter()
         .flat_map(|stage| &stage.notes)
         .find_map(|note| match note {
-            Note::PreflightNeeded(reasons) => Some(reasons),
+            Note::PreflightNeeded(reasons) => Some(reasons.as_slice()),
             _ => None,
         });
+    reasons_why(reasons.unwrap_or_default())
+}
+
+/// [`preflight_why`] for reasons at hand (from [`corsica::browser::BrowserRequest::preflight_reasons`]).
+pub(crate) fn reasons_why(reasons: &[PreflightReason]) -> String {
     let words: Vec<String> = reasons
-        .into_iter()
-        .flatten()
+        .iter()
         .map(|reason| match reason {
             PreflightReason::Method(m) => format!("method {} is not CORS-safelisted", sanitized(m)),
             PreflightReason::Headers(names) => {

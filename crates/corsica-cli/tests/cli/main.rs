@@ -7,7 +7,8 @@
 //! - `proxy`: `corsica proxy` in front of a loopback upstream (startup errors, reload, drain).
 //! - `export`: `corsica export nginx|apache|haproxy|caddy`, with the real servers for `--check`;
 //! - `export_syntax`: random policies exported to each server, each file through the server's own
-//!   syntax check.
+//!   syntax check;
+//! - `har`: `corsica har` on recordings made in real Chromium, and on hand-written ones.
 //!
 //! `corsica check` against real Chromium over generated scenarios is its own binary
 //! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
@@ -18,6 +19,7 @@ mod demo;
 mod eval;
 mod export;
 mod export_syntax;
+mod har;
 mod lint;
 mod proxy;
 mod util;

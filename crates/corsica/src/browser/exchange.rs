@@ -285,6 +285,24 @@ impl Exchange {
         }
     }
 
+    /// Goes on without the preflight [`next`](Self::next) asked for, for a caller replaying a
+    /// recording (a HAR file) that lacks it although the request itself was sent: a browser
+    /// sends a request that needs a preflight only after one passed (Fetch "HTTP fetch" step
+    /// 4.1: a failed preflight returns a network error before the request goes), or a cached one
+    /// let it go. The request's stage notes [`Note::PreflightAssumed`].
+    ///
+    /// # Errors
+    ///
+    /// [`UnexpectedResponse`] when no preflight is awaited (the exchange is not changed).
+    pub fn assume_preflight_passed(&mut self) -> Result<(), UnexpectedResponse> {
+        if !matches!(self.state, State::AwaitingPreflight) {
+            return Err(UnexpectedResponse);
+        }
+        self.trace.current().notes.push(Note::PreflightAssumed);
+        self.state = State::Ready;
+        Ok(())
+    }
+
     /// Tells the exchange that what it asked to send got no response at all (DNS, connection or
     /// TLS failure): the fetch ends with [`NetworkError::Failed`].
     pub fn fail_network(&mut self, cache: &mut PreflightCache) {
@@ -499,6 +517,44 @@ mod tests {
 
     fn origin() -> Origin {
         Origin::parse("https://app.example").unwrap()
+    }
+
+    #[test]
+    fn a_preflight_missing_from_a_recording_is_assumed_passed() {
+        let r = BrowserRequest::builder(origin(), "https://api.example/x".parse().unwrap())
+            .method("PUT")
+            .build()
+            .unwrap();
+        let mut cache = PreflightCache::new();
+        let mut exchange = Exchange::new(r);
+        assert_eq!(
+            exchange.assume_preflight_passed(),
+            Err(UnexpectedResponse),
+            "nothing asked yet"
+        );
+        assert!(matches!(
+            exchange.next(&mut cache, Duration::ZERO),
+            Step::Preflight(_)
+        ));
+        exchange.assume_preflight_passed().unwrap();
+        assert!(matches!(
+            exchange.next(&mut cache, Duration::ZERO),
+            Step::Request(out) if out.method == "PUT"
+        ));
+        assert_eq!(exchange.assume_preflight_passed(), Err(UnexpectedResponse));
+        exchange
+            .receive(ResponseHead::new(200), &mut cache, Duration::ZERO)
+            .unwrap();
+        let Step::Done(v) = exchange.next(&mut cache, Duration::ZERO) else {
+            panic!("done")
+        };
+        assert_eq!(
+            v.cors_error().unwrap().kind,
+            CorsErrorKind::MissingAllowOriginHeader
+        );
+        assert!(!v.preflight_sent());
+        assert!(v.trace.stages[0].notes.contains(&Note::PreflightAssumed));
+        assert!(cache.is_empty());
     }
 
     #[test]

@@ -229,6 +229,9 @@ pub enum Rule {
 pub enum Note {
     /// The request needs a preflight, for these reasons (Fetch "main fetch").
     PreflightNeeded(Vec<PreflightReason>),
+    /// The preflight's response is unknown (a recording without it), but the request was sent,
+    /// so the preflight passed: see [`Exchange::assume_preflight_passed`](super::Exchange::assume_preflight_passed).
+    PreflightAssumed,
     /// A fresh cached preflight result lets the request go without one (Fetch "CORS-preflight
     /// cache").
     PreflightCacheHit,
