@@ -681,9 +681,21 @@ fn io_errors_exit_2_and_say_what_to_change() {
     dir.corsica(["policy", "lint", "missing.toml"])
         .run()
         .usage_error("cannot open policy file \"missing.toml\"");
-    dir.corsica(["policy", "lint", "missing.toml", "--json"])
+    // --json prints a document on every exit: here, the error.
+    let out = dir
+        .corsica(["policy", "lint", "missing.toml", "--json"])
         .run()
-        .usage_error("check the path");
+        .code(2);
+    assert!(out.stderr.contains("check the path"), "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("check the path"),
+        "{doc:#}"
+    );
     std::fs::create_dir(dir.path().join("dir.toml")).unwrap();
     dir.corsica(["policy", "lint", "dir.toml"])
         .run()
