@@ -12,9 +12,26 @@ use super::json::isomorphic;
 use super::live::{Exchanged, Report};
 use crate::output::sanitized;
 
-/// The start of a body, on one line: at most 160 characters, whitespace collapsed.
+/// The start of a body, on one line: at most 160 characters, whitespace collapsed, the tags of
+/// an HTML page left out.
 pub(crate) fn body_start(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    if text.trim_start().starts_with('<') {
+        let mut plain = String::with_capacity(text.len());
+        let mut in_tag = false;
+        for c in text.chars() {
+            match c {
+                '<' => {
+                    in_tag = true;
+                    plain.push(' ');
+                }
+                '>' => in_tag = false,
+                c if !in_tag => plain.push(c),
+                _ => {}
+            }
+        }
+        text = plain;
+    }
     let mut words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if words.is_empty() {
         return None;
@@ -111,9 +128,10 @@ mod tests {
     #[test]
     fn bodies_are_cut_to_one_line() {
         assert_eq!(
-            body_start(b"<html>\n  <h1>500</h1>\n</html>").unwrap(),
-            "<html> <h1>500</h1> </html>"
+            body_start(b"<html>\n  <h1>500 Internal Server Error</h1>\n</html>").unwrap(),
+            "500 Internal Server Error"
         );
+        assert_eq!(body_start(b"{\"error\": 1}").unwrap(), "{\"error\": 1}");
         assert_eq!(body_start(b" \n "), None);
         assert!(body_start(&[b'x'; 500]).unwrap().ends_with('…'));
     }

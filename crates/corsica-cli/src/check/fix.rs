@@ -94,7 +94,9 @@ fn diagnosed(diagnosis: &Diagnosis, request: &BrowserRequest, status: u16) -> Op
     let origin = request.serialized_origin();
     if refused.contains(&&Part::Origin) {
         return Some(format!(
-            "the server refuses the origin {origin} itself, or answers no preflight at all: even a              preflight for GET with no headers got no CORS headers (--diagnose); allow the origin              {origin}, and let OPTIONS through before authentication and routing"
+            "the server refuses the origin {origin} itself, or answers no preflight at all: even a \
+             preflight for GET with no headers got no CORS headers (--diagnose); allow the origin \
+             {origin}, and let OPTIONS through before authentication and routing"
         ));
     }
     let mut methods = Vec::new();
@@ -113,7 +115,9 @@ fn diagnosed(diagnosis: &Diagnosis, request: &BrowserRequest, status: u16) -> Op
             .any(|p| matches!(p.part, Part::Method(_) | Part::Header(_)) && p.step.is_some());
         return tested.then(|| {
             format!(
-                "every part passes on its own (the origin, the method, each header: --diagnose)                  but the whole preflight got {status} without CORS headers: look for a rule about                  the combination, such as a limit on the number of headers"
+                "every part passes on its own (the origin, the method, each header: --diagnose) \
+                 but the whole preflight got {status} without CORS headers: look for a rule about \
+                 the combination, such as a limit on the number of headers"
             )
         });
     }
@@ -139,7 +143,8 @@ fn diagnosed(diagnosis: &Diagnosis, request: &BrowserRequest, status: u16) -> Op
         ));
     }
     Some(format!(
-        "the server refuses {} (--diagnose sent a preflight for each part alone: the origin          passes, this does not): {}",
+        "the server refuses {} (--diagnose sent a preflight for each part alone: the origin \
+         passes, this does not): {}",
         named.join(" and "),
         change.join(", and ")
     ))

@@ -600,3 +600,61 @@ fn tls_errors_in_plain_words_and_cacert() {
         .run()
         .usage_error("no PEM certificate");
 }
+
+/// nginx set up the way popular tutorials do it: `add_header` without `always`, so its CORS
+/// headers go on 2xx and 3xx answers only, and an application error reaches the page as a CORS
+/// error.
+#[test]
+fn nginx_without_always_is_named_with_its_fix() {
+    use corsica_harness::nginx::{Nginx, free_ports};
+    let (addr, listener) = free_ports(1)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .pop()
+        .unwrap();
+    let include = format!(
+        "server {{
+    listen {addr};
+    location /api/ {{
+        if ($request_method = OPTIONS) {{
+            add_header Access-Control-Allow-Origin {ORIGIN};
+            add_header Access-Control-Allow-Methods \"GET, POST, PUT, DELETE\";
+            add_header Access-Control-Allow-Headers \"Content-Type\";
+            return 204;
+        }}
+        add_header Access-Control-Allow-Origin {ORIGIN};
+        return 500 \"database is down\\n\";
+    }}
+}}
+"
+    );
+    drop(listener);
+    let _nginx = Nginx::start(&include, corsica_export::nginx::wrapper_config, &[addr])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("http://{addr}/api/items/1");
+    let args = [
+        url.as_str(),
+        "--origin",
+        ORIGIN,
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+    ];
+    let r = check(&args);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    for expected in [
+        "← 500 Internal Server Error  (HTTP/1.1)",
+        "fix: the server sends CORS headers on successful responses only",
+        "The real problem is the 500 (it says: \"database is down\")",
+        "add \"always\" to each CORS add_header line, e.g. \"add_header \
+         Access-Control-Allow-Origin http://localhost:3000 always;\"",
+    ] {
+        assert!(r.stdout.contains(expected), "{expected:?}:\n{}", r.stdout);
+    }
+    let (code, doc) = json(&args);
+    assert_eq!(code, 1);
+    assert!(
+        doc["fix"].as_str().unwrap().contains("(\"Server: nginx/"),
+        "{doc:#}"
+    );
+}
