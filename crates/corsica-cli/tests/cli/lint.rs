@@ -719,3 +719,68 @@ fn an_unreadable_file_exits_2() {
         .run()
         .usage_error("check its permissions");
 }
+
+/// Parse-level mistakes are all reported at once, each with its line: three misspelt keys are
+/// three errors, and a string where a number belongs does not hide them.
+#[test]
+fn every_parse_level_mistake_at_once_with_its_line() {
+    let dir = TestDir::new();
+    let files = [
+        (
+            "p.toml",
+            "orgins = [\"https://a.example\"]\nmax_age = \"ten\"\ncredentails = true\n\n[[route]]\npath = \"/a\"\nmethds = [\"GET\"]\n",
+        ),
+        (
+            "p.yaml",
+            "orgins: [\"https://a.example\"]\nmax_age: ten\ncredentails: true\n\nroute:\n  - path: /a\n    methds: [GET]\n",
+        ),
+        (
+            "p.json",
+            "{\"orgins\": [\"https://a.example\"],\n\"max_age\": \"ten\",\n\"credentails\": true,\n\n\"route\": [\n  {\"path\": \"/a\",\n   \"methds\": [\"GET\"]}\n]}\n",
+        ),
+    ];
+    for (name, text) in files {
+        dir.write(name, text);
+        let out = dir
+            .corsica(["policy", "lint", name, "--json"])
+            .run()
+            .code(1);
+        let doc = out.json();
+        let found: Vec<(String, u64)> = doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["key"].as_str().unwrap().to_owned(),
+                    e["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("orgins".to_owned(), 1),
+                ("max_age".to_owned(), 2),
+                ("credentails".to_owned(), 3),
+                ("route[0].methds".to_owned(), 7),
+            ],
+            "{name}: {doc:#}"
+        );
+        assert!(
+            doc["errors"][2]["message"]
+                .as_str()
+                .unwrap()
+                .contains("did you mean `credentials`?"),
+            "{name}: {doc:#}"
+        );
+        // For people: one line each, then the summary.
+        let out = dir.corsica(["policy", "lint", name]).run().code(1);
+        assert!(
+            out.stdout
+                .ends_with("invalid policy, 4 errors, no warnings\n"),
+            "{name}: {}",
+            out.stdout
+        );
+    }
+}
