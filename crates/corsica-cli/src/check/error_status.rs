@@ -91,7 +91,8 @@ pub(crate) fn fix(report: &Report) -> Option<String> {
     } else {
         format!(
             "the {} response from {} had \"Access-Control-Allow-Origin: {value}\"",
-            step.received.status, step.sent.url
+            step.received.status,
+            super::json::without_fragment(&step.sent.url)
         )
     };
     let reason = sanitized(&failed.received.reason);

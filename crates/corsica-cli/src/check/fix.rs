@@ -171,7 +171,38 @@ fn null_origin_fix(context: &FixContext<'_>) -> String {
     }
 }
 
+/// For a plain-http page sending credentials: allowing it is what `policy lint` refuses
+/// (anyone on the network can tamper with such a page), so say to move the page to https.
+fn insecure_page_note(context: &FixContext<'_>) -> &'static str {
+    let request = context.request;
+    let origin = request.origin();
+    if request.credentials() == CredentialsMode::Include
+        && !request.is_tainted()
+        && !origin.is_opaque()
+        && !origin.is_potentially_trustworthy()
+    {
+        "; but a plain-http page sending credentials can be altered by anyone on its network \
+         (policy lint refuses such origins with credentials): serve the page over https and \
+         allow its https origin"
+    } else {
+        ""
+    }
+}
+
 fn cors_fix(e: &CorsError, context: &FixContext<'_>) -> String {
+    let text = cors_fix_origin(e, context);
+    match e.kind.to_preflight() {
+        CorsErrorKind::PreflightWildcardOriginNotAllowed
+        | CorsErrorKind::PreflightMissingAllowOriginHeader
+        | CorsErrorKind::PreflightAllowOriginMismatch
+        | CorsErrorKind::PreflightInvalidAllowCredentials => {
+            format!("{text}{}", insecure_page_note(context))
+        }
+        _ => text,
+    }
+}
+
+fn cors_fix_origin(e: &CorsError, context: &FixContext<'_>) -> String {
     use CorsErrorKind::*;
     if context.request.serialized_origin() == "null"
         && matches!(
@@ -225,9 +256,10 @@ fn cors_fix_base(e: &CorsError, context: &FixContext<'_>) -> String {
     };
     match e.kind {
         WildcardOriginNotAllowed | PreflightWildcardOriginNotAllowed => format!(
-            "the server answers \"*\" but the request sends credentials: echo the request's Origin \
-             (\"{origin}\") in \"Access-Control-Allow-Origin\" in {place}, and add \
-             \"Access-Control-Allow-Credentials: true\" and \"Vary: Origin\""
+            "the server answers \"*\" but the request sends credentials: send the page's origin \
+             (\"{origin}\") in \"Access-Control-Allow-Origin\" in {place} when it is on a list of \
+             allowed origins (never echo any Origin back: every site could then read the user's \
+             data), and add \"Access-Control-Allow-Credentials: true\" and \"Vary: Origin\""
         ),
         MissingAllowOriginHeader | PreflightMissingAllowOriginHeader => {
             let credentials = if include {
@@ -621,7 +653,7 @@ mod tests {
         let star = ResponseHead::new(200).header("Access-Control-Allow-Origin", "*");
         assert!(
             fix_of(CorsErrorKind::WildcardOriginNotAllowed, "", &include, &star, false).starts_with(
-                "the server answers \"*\" but the request sends credentials: echo the request's Origin \
+                "the server answers \"*\" but the request sends credentials: send the page's origin \
                  (\"https://app.example\") in \"Access-Control-Allow-Origin\""
             )
         );

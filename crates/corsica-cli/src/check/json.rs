@@ -140,6 +140,13 @@ pub(crate) struct ErrorDoc {
     pub(crate) message: String,
 }
 
+/// A URL as shown: without its fragment, which browsers never send (a `Location` may carry one).
+pub(crate) fn without_fragment(url: &url::Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.to_string()
+}
+
 /// Bytes as a script sees a header value: one char per byte (Fetch "isomorphic decode").
 pub(crate) fn isomorphic(bytes: &[u8]) -> String {
     bytes.iter().map(|&b| char::from(b)).collect()
@@ -192,9 +199,9 @@ fn redirects(report: &Report) -> Vec<RedirectDoc> {
                 _ => None,
             })?;
             Some(RedirectDoc {
-                url: step.sent.url.to_string(),
+                url: without_fragment(&step.sent.url),
                 status: step.received.status,
-                location: to.to_string(),
+                location: without_fragment(&to),
             })
         })
         .collect()

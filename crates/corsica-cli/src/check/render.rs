@@ -164,7 +164,7 @@ fn noted(note: &Note) -> Option<String> {
         }
         Note::SameOrigin => "same origin as the page: no CORS check".to_string(),
         Note::Redirected { to, taints_origin } => {
-            let mut text = format!("redirected to {to}");
+            let mut text = format!("redirected to {}", super::json::without_fragment(to));
             if *taints_origin {
                 text.push_str(" (a third origin: from here on the browser sends \"Origin: null\")");
             }
@@ -318,7 +318,7 @@ fn exchange_lines(out: &mut String, step: &Exchanged, note: &str, options: Optio
         "{} {} {}{}",
         "→".cyan().bold(),
         step.sent.method.bold(),
-        step.sent.url,
+        super::json::without_fragment(&step.sent.url),
         note.dimmed()
     );
     let sent = if options.verbose {

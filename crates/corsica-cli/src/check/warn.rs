@@ -83,7 +83,7 @@ pub(crate) fn for_report(report: &Report) -> Vec<String> {
         warnings.push(format!(
             "{sure}, a cache (the browser's, a CDN, a proxy) can hand the response from {} to a \
              page of another origin, which then fails CORS: add \"Vary: Origin\"",
-            step.sent.url
+            super::json::without_fragment(&step.sent.url)
         ));
     }
     warnings

@@ -219,7 +219,7 @@ fn typical_failures_each_have_their_kind_and_fix() {
             "/star",
             &["--credentials", "include"],
             "WildcardOriginNotAllowed",
-            "the server answers \"*\" but the request sends credentials: echo the request's Origin",
+            "the server answers \"*\" but the request sends credentials: send the page's origin",
         ),
         (
             "/methods",

@@ -99,6 +99,9 @@ fn api(other: Option<String>) -> StubServer {
                     .header("Location", "/open")
                     .header("Access-Control-Allow-Origin", ORIGIN),
             },
+            ("/frag", _) => StubResponse::new(302)
+                .header("Location", "/open#section-2")
+                .header("Access-Control-Allow-Origin", ORIGIN),
             ("/open", _) => StubResponse::new(200)
                 .header("Access-Control-Allow-Origin", ORIGIN)
                 .header("Vary", "Origin")
@@ -655,6 +658,53 @@ fn nginx_without_always_is_named_with_its_fix() {
     assert_eq!(code, 1);
     assert!(
         doc["fix"].as_str().unwrap().contains("(\"Server: nginx/"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn fragments_are_never_sent_nor_printed() {
+    let api = api(None);
+    let r = check(&[&format!("{}#top", api.url("/frag")), "--origin", ORIGIN]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    // Only the Location header shows one, as the server sent it.
+    let shown: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.contains('#') && !l.starts_with("    Location: "))
+        .collect();
+    assert!(shown.is_empty(), "{shown:?}\n{}", r.stdout);
+    assert!(
+        api.requests().iter().all(|s| !s.target.contains('#')),
+        "nothing sent with a fragment"
+    );
+    let (_, doc) = json(&[&api.url("/frag"), "--origin", ORIGIN]);
+    assert_eq!(doc["redirects"][0]["location"], api.url("/open"), "{doc:#}");
+}
+
+#[test]
+fn a_plain_http_page_with_credentials_is_told_to_move_to_https() {
+    let api = api(None);
+    let (code, doc) = json(&[
+        &api.url("/open"),
+        "--origin",
+        "http://app.example",
+        "--credentials",
+        "include",
+    ]);
+    assert_eq!(code, 1, "{doc:#}");
+    let fix = doc["fix"].as_str().unwrap();
+    assert!(fix.contains("serve the page over https"), "{fix}");
+    // localhost is a secure context: no such note.
+    let (_, doc) = json(&[
+        &api.url("/open"),
+        "--origin",
+        ORIGIN,
+        "--credentials",
+        "include",
+    ]);
+    assert!(
+        !doc["fix"].as_str().unwrap().contains("over https"),
         "{doc:#}"
     );
 }
