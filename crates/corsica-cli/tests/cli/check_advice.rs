@@ -83,7 +83,10 @@ fn api(other: Option<String>) -> StubServer {
                 let asked = req
                     .header("access-control-request-headers")
                     .unwrap_or_default();
-                if asked.contains("x-api-key") {
+                let method = req
+                    .header("access-control-request-method")
+                    .unwrap_or_default();
+                if asked.contains("x-api-key") || method == "DELETE" {
                     StubResponse::new(403).body("Invalid CORS request")
                 } else {
                     cors(StubResponse::new(204))
@@ -403,6 +406,16 @@ fn diagnose_names_the_refused_part_and_sends_nothing_without_the_flag() {
         assert!(r.stdout.contains(expected), "{expected:?}:\n{}", r.stdout);
     }
 
+    // The method refused.
+    let (code, doc) = json(&[&url, "--origin", ORIGIN, "-X", "DELETE", "--diagnose"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        doc["fix"],
+        "the server refuses the method DELETE (--diagnose sent a preflight for each part alone: \
+         the origin passes, this does not): add DELETE to the allowed methods \
+         (\"Access-Control-Allow-Methods\")"
+    );
+
     // A server that refuses the origin itself.
     let (code, doc) = json(&[
         &api.url("/closed"),
@@ -705,6 +718,35 @@ fn a_plain_http_page_with_credentials_is_told_to_move_to_https() {
     ]);
     assert!(
         !doc["fix"].as_str().unwrap().contains("over https"),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn argument_warnings_are_in_the_json_too() {
+    let api = api(None);
+    let (code, doc) = json(&[
+        &api.url("/open"),
+        "--origin",
+        ORIGIN,
+        "-X",
+        "get",
+        "-H",
+        "Origin: x",
+    ]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(
+        doc["warnings"],
+        serde_json::json!([
+            "-H Origin: browsers set Origin themselves and fetch() drops it; use --origin"
+        ])
+    );
+    let (_, doc) = json(&[&api.url("/open"), "--origin", ORIGIN, "-X", "patch"]);
+    assert!(
+        doc["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("-X \"patch\": fetch() sends this method as written"),
         "{doc:#}"
     );
 }
