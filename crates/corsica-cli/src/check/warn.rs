@@ -80,9 +80,14 @@ pub(crate) fn for_report(report: &Report) -> Vec<String> {
                 request.serialized_origin()
             )
         };
+        let probe = if report.diagnosis.is_none() && credentials {
+            "; and --diagnose tells whether the server allows any origin with credentials"
+        } else {
+            ""
+        };
         warnings.push(format!(
             "{sure}, a cache (the browser's, a CDN, a proxy) can hand the response from {} to a \
-             page of another origin, which then fails CORS: add \"Vary: Origin\"",
+             page of another origin, which then fails CORS: add \"Vary: Origin\"{probe}",
             super::json::without_fragment(&step.sent.url)
         ));
     }

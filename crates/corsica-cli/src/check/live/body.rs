@@ -57,7 +57,11 @@ pub(crate) async fn read_http1<R: AsyncRead + Unpin>(
         Framing::UntilClose => BODY_BYTES,
     };
     let mut chunk = [0u8; 4096];
-    while rest.len() < wanted {
+    // The last chunk ends a chunked body even if the server keeps the connection open.
+    let ended = |b: &[u8]| {
+        framing == Framing::Chunked && (b.ends_with(b"\r\n0\r\n\r\n") || b == b"0\r\n\r\n")
+    };
+    while rest.len() < wanted && !ended(&rest) {
         match tokio::time::timeout(PAUSE, reader.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => rest.extend_from_slice(&chunk[..n]),
             _ => break,
