@@ -431,11 +431,14 @@ impl Check {
                     let request = json::RequestDoc {
                         url: self.config.url.to_string(),
                         origin: self.config.origin.to_string(),
-                        method: self
-                            .config
-                            .method
-                            .clone()
-                            .unwrap_or_else(|| "GET".to_string()),
+                        method: self.config.method.clone().unwrap_or_else(|| {
+                            if self.config.body.is_some() {
+                                "POST"
+                            } else {
+                                "GET"
+                            }
+                            .to_string()
+                        }),
                     };
                     let fix = network_fix(&e);
                     print_json(&json::failure(
