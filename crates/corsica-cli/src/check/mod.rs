@@ -30,8 +30,8 @@ const CHECK_AFTER_HELP: &str = "\
 corsica behaves like Chromium's fetch() from a page of ORIGIN: it sends the preflight (OPTIONS)
 when the request needs one, the request itself only if the preflight passes, follows redirects
 as fetch() does (re-checking CORS on each), and tells what the page's script could read. No
-cookies are sent, even with --credentials include, but the rules for credentialed requests
-apply. HTTP/1.1 heads are read byte for byte (only spaces and tabs around values are
+cookies are sent unless --cookie gives them, but with --credentials include the rules for
+credentialed requests apply. HTTP/1.1 heads are read byte for byte (only spaces and tabs around values are
 stripped, as browsers do); https offers HTTP/2 and HTTP/1.1.
 
 Like curl: -d @FILE sends the file's contents (without its line breaks; --data-binary @FILE
@@ -60,7 +60,9 @@ Examples:
   corsica check https://api.example.com/data --origin https://app.example.com
   corsica check https://api.example.com/items/1 --origin https://app.example.com \\
     -X PUT -H 'Content-Type: application/json' --credentials include
-  corsica check http://127.0.0.1:8080/upload --origin http://localhost:3000 -d 'a=1' --json
+  corsica check http://127.0.0.1:8080/upload --origin http://localhost:3000 -d @form.txt --json
+  corsica check http://127.0.0.1:8080/api/items --origin http://localhost:3000 \\
+    -H 'X-Debug: 1' --diagnose
 
 Exit status:
   0  allowed: the page's script can read the response
