@@ -529,6 +529,16 @@ fn protocol_errors_say_what_the_port_speaks_and_when() {
             r.stderr
         );
     }
+    let (code, doc) = json(&[&format!("http://{ssh}/"), "--origin", ORIGIN]);
+    assert_eq!(code, 2);
+    assert_eq!(doc["error"]["kind"], "ERR_INVALID_HTTP_RESPONSE", "{doc:#}");
+    assert!(
+        doc["fix"]
+            .as_str()
+            .unwrap()
+            .contains("not an HTTP server: it starts with 'SSH-2.0-"),
+        "{doc:#}"
+    );
     // A plain HTTP server reached with https://: it answers the TLS hello with a 400, as
     // nginx does.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();

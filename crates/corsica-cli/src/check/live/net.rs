@@ -479,7 +479,12 @@ impl Client {
         let protocol_error = |what: &str, e: &dyn std::error::Error| NetError::Protocol {
             target: target.to_string(),
             error: format!("{what}: {}", chain(e)),
-            phase: Phase::Reading,
+            // The connection's set-up is part of sending; a failed request may have been sent.
+            phase: if what.contains("request") {
+                Phase::Reading
+            } else {
+                Phase::Sending
+            },
         };
         let mut request = http::Request::builder()
             .method(
