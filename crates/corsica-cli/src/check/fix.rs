@@ -444,7 +444,7 @@ fn status_cause(status: u16, context: &FixContext<'_>) -> String {
                  layers answer 403 without CORS headers; allow the origin {}, the {asked} it asks \
                  for, and set debug = true to see which part fails), or OPTIONS is behind \
                  authentication, which preflights never pass (they carry no cookies or \
-                 Authorization)",
+                 Authorization); run again with --diagnose to find which part is refused",
                 request.serialized_origin()
             );
         }

@@ -354,6 +354,13 @@ fn diagnose_names_the_refused_part_and_sends_nothing_without_the_flag() {
     let (code, doc) = json(&args);
     assert_eq!(code, 1);
     assert_eq!(doc["diagnosis"], Value::Null);
+    assert!(
+        doc["fix"]
+            .as_str()
+            .unwrap()
+            .ends_with("run again with --diagnose to find which part is refused"),
+        "{doc:#}"
+    );
     assert_eq!(api.requests().len(), 1, "no follow-up without --diagnose");
     api.clear();
 
