@@ -210,7 +210,14 @@ fn header_args(arg: &OsString) -> Result<Vec<(String, Vec<u8>)>, CliError> {
             .map_err(|why| CliError::new(format!("-H {}: {why}", shown(&text))));
     };
     let path = String::from_utf8_lossy(file).into_owned();
-    let content = read_file(Path::new(&path), "header file")?;
+    let content = if path == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut buf)
+            .map_err(|e| CliError::new(format!("-H @-: cannot read standard input: {e}")))?;
+        buf
+    } else {
+        read_file(Path::new(&path), "header file")?
+    };
     let text = String::from_utf8_lossy(&content);
     text.lines()
         .enumerate()
@@ -310,6 +317,13 @@ impl CheckArgs {
                     shown(&upper)
                 ));
             }
+        }
+        let stdin = |a: &Option<OsString>| a.as_ref().is_some_and(|a| a == "@-");
+        if self.headers.iter().any(|h| h == "@-") && (stdin(&self.data) || stdin(&self.data_binary))
+        {
+            return Err(CliError::new(
+                "-H @- and the body cannot both be read from standard input; put one in a file",
+            ));
         }
         let mut headers = Vec::with_capacity(self.headers.len());
         for arg in &self.headers {

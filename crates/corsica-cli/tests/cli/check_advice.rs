@@ -259,6 +259,22 @@ fn curl_habits_data_file_headers_file_cookie_user_agent_and_verbose() {
         );
     }
 
+    // -H @- reads standard input, as in policy eval.
+    api.clear();
+    let out = dir
+        .corsica(["check", &url, "--origin", ORIGIN, "-H", "@-"])
+        .stdin("X-Api-Key: from-stdin\n")
+        .run();
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        api.requests()
+            .iter()
+            .any(|r| r.header("x-api-key") == Some("from-stdin"))
+    );
+    dir.corsica(["check", &url, "--origin", ORIGIN, "-H", "@-", "-d", "@-"])
+        .run()
+        .usage_error("cannot both be read from standard input");
+
     // --data-binary keeps the bytes.
     api.clear();
     let out = dir
