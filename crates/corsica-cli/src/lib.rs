@@ -31,7 +31,16 @@ pub fn run() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(args) => check::run(&args),
-        Command::Policy(command) => policy::run(command),
+        Command::Policy(command) => {
+            let result = policy::run(command);
+            if let (Err(CliError::Message(message)), true) = (&result, wants_json()) {
+                // `--json` prints a document on every exit: here, the error.
+                let _ = output::print_json(&serde_json::json!({
+                    "error": {"kind": "usage", "message": message}
+                }));
+            }
+            result
+        }
         Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),
         Command::Export(args) => export::run(&args),
@@ -47,8 +56,16 @@ pub fn run() -> ExitCode {
     }
 }
 
+/// Whether the command line asks for `--json` (before any `--`).
+fn wants_json() -> bool {
+    std::env::args_os()
+        .skip(1)
+        .take_while(|a| a != "--")
+        .any(|a| a == "--json")
+}
+
 /// Prints what clap has to say: help and version on stdout (exit 0), usage mistakes on stderr
-/// as `corsica: error: …` (exit 2).
+/// as `corsica: error: …` (exit 2), and with `--json` also a document on stdout.
 fn clap_exit(err: &clap::Error) -> ExitCode {
     let rendered = err.render().ansi().to_string();
     match err.kind() {
@@ -75,6 +92,26 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
         _ => {
             // clap's own text starts with "error: ".
             error::eprint(&format!("corsica: {rendered}"));
+            if wants_json() {
+                let plain = err.render().to_string();
+                let message = plain
+                    .lines()
+                    .take_while(|l| !l.starts_with("Usage:"))
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+                    .trim_start_matches("error: ")
+                    .to_string();
+                let command = std::env::args_os().nth(1);
+                if command.as_deref() == Some(std::ffi::OsStr::new("check")) {
+                    let _ = check::usage_failure_json(&message);
+                } else {
+                    let _ = output::print_json(&serde_json::json!({
+                        "error": {"kind": "usage", "message": message}
+                    }));
+                }
+            }
             Exit::Error.into()
         }
     }

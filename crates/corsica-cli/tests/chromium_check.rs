@@ -1294,6 +1294,10 @@ fn config(s: &Scenario, urls: &Urls) -> live::Config {
         private_network: false,
         timeout: Duration::from_secs(10),
         insecure: false,
+        ca_certificates: Vec::new(),
+        cookie: None,
+        user_agent: None,
+        diagnose: false,
     }
 }
 

@@ -6,7 +6,7 @@ use corsica::browser::{
     PreflightResult, ResponseHead, StageKind, Star,
 };
 
-use super::live::Report;
+use super::live::{Diagnosis, Part, Report};
 
 /// What the fix is about: the request as it stood and the response that failed it.
 #[derive(Clone, Copy, Debug)]
@@ -24,7 +24,17 @@ pub(crate) fn for_report(report: &Report) -> String {
     let Err(error) = &report.verdict.result else {
         return authorization_under_wildcard(report).unwrap_or_default();
     };
+    if let Some(text) = super::error_status::fix(report) {
+        return text;
+    }
     let step = report.failed_step().map(|i| &report.steps[i]);
+    if let Some(text) = report
+        .diagnosis
+        .as_ref()
+        .and_then(|d| diagnosed(d, &report.request, step.map_or(0, |s| s.received.status)))
+    {
+        return text;
+    }
     let context = FixContext {
         request: step.map_or(&report.request, |s| &s.request),
         response: step.map(|s| &s.head),
@@ -78,8 +88,134 @@ fn authorization_under_wildcard(report: &Report) -> Option<String> {
     })
 }
 
+/// The fix that `--diagnose`'s follow-ups point to, when they found the refused part.
+fn diagnosed(diagnosis: &Diagnosis, request: &BrowserRequest, status: u16) -> Option<String> {
+    let refused = diagnosis.refused();
+    let origin = request.serialized_origin();
+    if refused.contains(&&Part::Origin) {
+        return Some(format!(
+            "the server refuses the origin {origin} itself, or answers no preflight at all: even a \
+             preflight for GET with no headers got no CORS headers (--diagnose); allow the origin \
+             {origin}, and let OPTIONS through before authentication and routing"
+        ));
+    }
+    let mut methods = Vec::new();
+    let mut headers = Vec::new();
+    for part in &refused {
+        match part {
+            Part::Method(m) => methods.push(m.clone()),
+            Part::Header(h) => headers.push(h.clone()),
+            Part::Origin | Part::AnyOrigin => {}
+        }
+    }
+    if methods.is_empty() && headers.is_empty() {
+        let tested = diagnosis
+            .probes
+            .iter()
+            .any(|p| matches!(p.part, Part::Method(_) | Part::Header(_)) && p.step.is_some());
+        return tested.then(|| {
+            format!(
+                "every part passes on its own (the origin, the method, each header: --diagnose) \
+                 but the whole preflight got {status} without CORS headers: look for a rule about \
+                 the combination, such as a limit on the number of headers"
+            )
+        });
+    }
+    let mut named = Vec::new();
+    let mut change = Vec::new();
+    if !methods.is_empty() {
+        named.push(format!("the method {}", methods.join(", ")));
+        change.push(format!(
+            "add {} to the allowed methods (\"Access-Control-Allow-Methods\")",
+            methods.join(", ")
+        ));
+    }
+    if !headers.is_empty() {
+        let word = if headers.len() == 1 {
+            "header"
+        } else {
+            "headers"
+        };
+        named.push(format!("the {word} {}", headers.join(", ")));
+        change.push(format!(
+            "add {} to the allowed headers (\"Access-Control-Allow-Headers\")",
+            headers.join(", ")
+        ));
+    }
+    Some(format!(
+        "the server refuses {} (--diagnose sent a preflight for each part alone: the origin \
+         passes, this does not): {}",
+        named.join(" and "),
+        change.join(", and ")
+    ))
+}
+
+/// The fix when the request's origin is serialized as `null`: never "allow null", which lets
+/// every sandboxed iframe and `file:` page in (`policy lint` refuses it).
+fn null_origin_fix(context: &FixContext<'_>) -> String {
+    let request = context.request;
+    if request.is_tainted() {
+        format!(
+            "the request was redirected through another origin, so the browser sends \"Origin: \
+             null\" to {}; do not allow \"null\" (every sandboxed iframe and file: page sends it, \
+             and policy lint refuses it): point the page at the final URL directly, or keep the \
+             redirects on the first URL's origin",
+            request.url()
+        )
+    } else {
+        "the page's origin is opaque (a sandboxed iframe, a file: or data: page), so it sends \
+         \"Origin: null\"; do not allow \"null\" (every such page on any site sends it, and \
+         policy lint refuses it): serve the page from a real origin and allow that, or answer \
+         \"Access-Control-Allow-Origin: *\" without credentials for public data"
+            .to_string()
+    }
+}
+
+/// For a plain-http page sending credentials: allowing it is what `policy lint` refuses
+/// (anyone on the network can tamper with such a page), so say to move the page to https.
+fn insecure_page_note(context: &FixContext<'_>) -> &'static str {
+    let request = context.request;
+    let origin = request.origin();
+    if request.credentials() == CredentialsMode::Include
+        && !request.is_tainted()
+        && !origin.is_opaque()
+        && !origin.is_potentially_trustworthy()
+    {
+        "; but a plain-http page sending credentials can be altered by anyone on its network \
+         (policy lint refuses such origins with credentials): serve the page over https and \
+         allow its https origin"
+    } else {
+        ""
+    }
+}
+
 fn cors_fix(e: &CorsError, context: &FixContext<'_>) -> String {
+    let text = cors_fix_origin(e, context);
+    match e.kind.to_preflight() {
+        CorsErrorKind::PreflightWildcardOriginNotAllowed
+        | CorsErrorKind::PreflightMissingAllowOriginHeader
+        | CorsErrorKind::PreflightAllowOriginMismatch
+        | CorsErrorKind::PreflightInvalidAllowCredentials => {
+            format!("{text}{}", insecure_page_note(context))
+        }
+        _ => text,
+    }
+}
+
+fn cors_fix_origin(e: &CorsError, context: &FixContext<'_>) -> String {
     use CorsErrorKind::*;
+    if context.request.serialized_origin() == "null"
+        && matches!(
+            e.kind.to_preflight(),
+            PreflightMissingAllowOriginHeader
+                | PreflightWildcardOriginNotAllowed
+                | PreflightMultipleAllowOriginValues
+                | PreflightInvalidAllowOriginValue
+                | PreflightAllowOriginMismatch
+        )
+    {
+        return null_origin_fix(context);
+    }
     let text = cors_fix_base(e, context);
     // Chromium checks the preflight's CORS headers before its status, so a preflight that
     // fails both is reported for the headers: name the status too.
@@ -120,9 +256,10 @@ fn cors_fix_base(e: &CorsError, context: &FixContext<'_>) -> String {
     };
     match e.kind {
         WildcardOriginNotAllowed | PreflightWildcardOriginNotAllowed => format!(
-            "the server answers \"*\" but the request sends credentials: echo the request's Origin \
-             (\"{origin}\") in \"Access-Control-Allow-Origin\" in {place}, and add \
-             \"Access-Control-Allow-Credentials: true\" and \"Vary: Origin\""
+            "the server answers \"*\" but the request sends credentials: send the page's origin \
+             (\"{origin}\") in \"Access-Control-Allow-Origin\" in {place} when it is on a list of \
+             allowed origins (never echo any Origin back: every site could then read the user's \
+             data), and add \"Access-Control-Allow-Credentials: true\" and \"Vary: Origin\""
         ),
         MissingAllowOriginHeader | PreflightMissingAllowOriginHeader => {
             let credentials = if include {
@@ -307,7 +444,7 @@ fn status_cause(status: u16, context: &FixContext<'_>) -> String {
                  layers answer 403 without CORS headers; allow the origin {}, the {asked} it asks \
                  for, and set debug = true to see which part fails), or OPTIONS is behind \
                  authentication, which preflights never pass (they carry no cookies or \
-                 Authorization)",
+                 Authorization); run again with --diagnose to find which part is refused",
                 request.serialized_origin()
             );
         }
@@ -516,7 +653,7 @@ mod tests {
         let star = ResponseHead::new(200).header("Access-Control-Allow-Origin", "*");
         assert!(
             fix_of(CorsErrorKind::WildcardOriginNotAllowed, "", &include, &star, false).starts_with(
-                "the server answers \"*\" but the request sends credentials: echo the request's Origin \
+                "the server answers \"*\" but the request sends credentials: send the page's origin \
                  (\"https://app.example\") in \"Access-Control-Allow-Origin\""
             )
         );

@@ -1,10 +1,15 @@
 //! `corsica check --json`: the document described in `docs/cli.md`.
 //!
 //! ```text
-//! {"allowed", "preflight": {"sent", "status", "headers", "cache_seconds"} | null,
-//!  "response": {"status", "headers"} | null, "exposed": [...],
-//!  "error": {"kind", "message"} | null, "fix": "..."}
+//! {"allowed", "browser", "request": {"url", "origin", "method"},
+//!  "preflight": {"sent", "status", "headers", "cache_seconds"} | null,
+//!  "response": {"status", "headers"} | null, "redirects": [{"url", "status", "location"}],
+//!  "exposed": [...], "error": {"kind", "message"} | null, "fix": "..." | null,
+//!  "warnings": [...]}
 //! ```
+//!
+//! The same keys on every exit, 2 included ([`failure`]): then `error` says why there is no
+//! verdict.
 //!
 //! - `preflight` is `null` when no preflight was needed; otherwise it describes the last one
 //!   sent (`sent: false`, `status: null` if a cached result made it unnecessary).
@@ -17,23 +22,99 @@
 //! - `exposed` are the header names the script can read (empty when blocked).
 //! - `error.kind` is Chromium's `CorsError` name (`MissingAllowOriginHeader`) or net error
 //!   (`ERR_TOO_MANY_REDIRECTS`); `message` is the line Chromium's console prints.
-//! - `fix` names the server change; empty when allowed.
+//! - `redirects` are the redirects the browser followed, in order: the URL that answered, its
+//!   status and where it sent the browser.
+//! - `fix` names the server change; `null` when there is nothing to change.
+//! - `warnings` are what the user should hear even when the request is allowed (see `warn`).
+//! - `diagnosis` lists the follow-up requests of `--diagnose` (`null` without it): the part
+//!   each tests, what came back, whether it passed.
 
 use corsica::browser::{FetchError, Note};
 use serde::Serialize;
 
-use super::fix;
-use super::live::{Exchanged, Report};
+use super::live::{Exchanged, PROBE_ORIGIN, Part, Report};
+use super::{fix, warn};
+
+/// The browser whose behaviour `check` reproduces.
+pub(crate) const BROWSER: &str = "chromium";
 
 /// The document.
 #[derive(Debug, Serialize)]
 pub(crate) struct Document {
     allowed: bool,
+    browser: &'static str,
+    request: Option<RequestDoc>,
     preflight: Option<PreflightDoc>,
     response: Option<ResponseDoc>,
+    redirects: Vec<RedirectDoc>,
     exposed: Vec<String>,
     error: Option<ErrorDoc>,
-    fix: String,
+    fix: Option<String>,
+    warnings: Vec<String>,
+    diagnosis: Option<Vec<ProbeDoc>>,
+}
+
+/// One follow-up request of `--diagnose`.
+#[derive(Debug, Serialize)]
+struct ProbeDoc {
+    /// `origin`, `method`, `header` or `any-origin`.
+    part: &'static str,
+    /// The method or header name it tests alone.
+    name: Option<String>,
+    /// What was sent: `OPTIONS` for a preflight.
+    method: Option<String>,
+    status: Option<u16>,
+    headers: Vec<(String, String)>,
+    /// Whether the browser lets it through.
+    passed: bool,
+    /// Why it got no answer.
+    error: Option<String>,
+}
+
+fn diagnosis(report: &Report) -> Option<Vec<ProbeDoc>> {
+    let diagnosis = report.diagnosis.as_ref()?;
+    Some(
+        diagnosis
+            .probes
+            .iter()
+            .map(|p| {
+                let (part, name) = match &p.part {
+                    Part::Origin => ("origin", None),
+                    Part::Method(m) => ("method", Some(m.clone())),
+                    Part::Header(h) => ("header", Some(h.clone())),
+                    Part::AnyOrigin => ("any-origin", Some(PROBE_ORIGIN.to_string())),
+                    // `Part` is ours: every variant is listed.
+                };
+                ProbeDoc {
+                    part,
+                    name,
+                    method: p.step.as_ref().map(|s| s.sent.method.clone()),
+                    status: p.step.as_ref().map(|s| s.received.status),
+                    headers: p.step.as_ref().map(headers).unwrap_or_default(),
+                    passed: p.passed,
+                    error: p.error.clone(),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The request as the page makes it.
+#[derive(Debug, Serialize)]
+pub(crate) struct RequestDoc {
+    /// The URL, without its fragment (never sent).
+    pub(crate) url: String,
+    /// The page's origin.
+    pub(crate) origin: String,
+    /// The method as `fetch()` sends it.
+    pub(crate) method: String,
+}
+
+#[derive(Debug, Serialize)]
+struct RedirectDoc {
+    url: String,
+    status: u16,
+    location: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,9 +132,19 @@ struct ResponseDoc {
 }
 
 #[derive(Debug, Serialize)]
-struct ErrorDoc {
-    kind: String,
-    message: String,
+pub(crate) struct ErrorDoc {
+    /// Chromium's `CorsError` or net error name; `usage` for a bad argument, `TypeError` when
+    /// `fetch()` throws before sending.
+    pub(crate) kind: String,
+    /// The console's line, or what went wrong.
+    pub(crate) message: String,
+}
+
+/// A URL as shown: without its fragment, which browsers never send (a `Location` may carry one).
+pub(crate) fn without_fragment(url: &url::Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.to_string()
 }
 
 /// Bytes as a script sees a header value: one char per byte (Fetch "isomorphic decode").
@@ -95,8 +186,58 @@ pub(crate) fn message(report: &Report, error: &FetchError) -> String {
     }
 }
 
+/// The redirects the browser followed: each response with a [`Note::Redirected`] in the trace.
+fn redirects(report: &Report) -> Vec<RedirectDoc> {
+    report
+        .verdict
+        .trace
+        .responses()
+        .zip(&report.steps)
+        .filter_map(|(stage, step)| {
+            let to = stage.note(|note| match note {
+                Note::Redirected { to, .. } => Some(to.clone()),
+                _ => None,
+            })?;
+            Some(RedirectDoc {
+                url: without_fragment(&step.sent.url),
+                status: step.received.status,
+                location: without_fragment(&to),
+            })
+        })
+        .collect()
+}
+
+/// The document when there is no verdict (exit 2): the same keys, `error` saying why, the
+/// request as far as it is known.
+pub(crate) fn failure(
+    request: Option<RequestDoc>,
+    error: ErrorDoc,
+    fix: Option<String>,
+) -> Document {
+    Document {
+        allowed: false,
+        browser: BROWSER,
+        request,
+        preflight: None,
+        response: None,
+        redirects: Vec::new(),
+        exposed: Vec::new(),
+        error: Some(error),
+        fix,
+        warnings: Vec::new(),
+        diagnosis: None,
+    }
+}
+
 /// Builds the document for `report`.
+// `check` itself passes its argument warnings; other renderers of a report use this one.
+#[allow(dead_code)]
 pub(crate) fn document(report: &Report) -> Document {
+    document_with_warnings(report, &[])
+}
+
+/// Builds the document for `report`, with `extra` warnings (about the arguments) first.
+pub(crate) fn document_with_warnings(report: &Report, extra: &[String]) -> Document {
     let preflight = report.preflight_needed().then(|| {
         let last = report.steps.iter().rposition(|s| s.preflight);
         PreflightDoc {
@@ -120,12 +261,24 @@ pub(crate) fn document(report: &Report) -> Document {
             }),
         ),
     };
+    let fix = fix::for_report(report);
+    let mut warnings = extra.to_vec();
+    warnings.extend(warn::for_report(report));
     Document {
         allowed: report.verdict.is_allowed(),
+        browser: BROWSER,
+        request: Some(RequestDoc {
+            url: report.request.initial_url().to_string(),
+            origin: report.request.origin().to_string(),
+            method: report.request.method().to_string(),
+        }),
         preflight,
         response,
+        redirects: redirects(report),
         exposed,
         error,
-        fix: fix::for_report(report),
+        fix: (!fix.is_empty()).then_some(fix),
+        warnings,
+        diagnosis: diagnosis(report),
     }
 }

@@ -11,10 +11,20 @@ use corsica::browser::{
 };
 use owo_colors::OwoColorize;
 
-use super::fix;
 use super::json::message;
-use super::live::{Exchanged, Report};
+use super::live::{Exchanged, Part, Report};
+use super::{fix, warn};
 use crate::output::sanitized;
+
+/// How much to show.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Options {
+    /// `-v`: every header line sent and received, and the start of each body.
+    pub(crate) verbose: bool,
+}
+
+/// The most of a body `-v` shows.
+const SHOWN_BODY: usize = 2048;
 
 /// One line under a response: a check that passed (`Some(true)`), failed (`Some(false)`), or a
 /// remark (`None`).
@@ -154,7 +164,7 @@ fn noted(note: &Note) -> Option<String> {
         }
         Note::SameOrigin => "same origin as the page: no CORS check".to_string(),
         Note::Redirected { to, taints_origin } => {
-            let mut text = format!("redirected to {to}");
+            let mut text = format!("redirected to {}", super::json::without_fragment(to));
             if *taints_origin {
                 text.push_str(" (a third origin: from here on the browser sends \"Origin: null\")");
             }
@@ -280,8 +290,133 @@ pub(crate) fn reasons_why(reasons: &[PreflightReason]) -> String {
     }
 }
 
+/// Every header line, for `-v`.
+fn all_lines(headers: &[(String, Vec<u8>)]) -> Vec<String> {
+    headers
+        .iter()
+        .map(|(n, v)| format!("{}: {}", sanitized(n), shown(v)))
+        .collect()
+}
+
+/// A body for `-v`: its first lines, indented, cut at [`SHOWN_BODY`] bytes.
+fn body_lines(body: &[u8]) -> Vec<String> {
+    if body.is_empty() {
+        return Vec::new();
+    }
+    let cut = &body[..body.len().min(SHOWN_BODY)];
+    let text = String::from_utf8_lossy(cut);
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| format!("| {}", sanitized(l)))
+        .collect();
+    if body.len() > SHOWN_BODY {
+        lines.push(format!("| … ({SHOWN_BODY} bytes shown)"));
+    }
+    lines
+}
+
+/// One exchange: what was sent, what came back.
+fn exchange_lines(out: &mut String, step: &Exchanged, note: &str, options: Options) {
+    let _ = writeln!(
+        out,
+        "{} {} {}{}",
+        "→".cyan().bold(),
+        step.sent.method.bold(),
+        super::json::without_fragment(&step.sent.url),
+        note.dimmed()
+    );
+    let sent = if options.verbose {
+        let mut lines = all_lines(&step.wire);
+        if step.sent.credentials {
+            lines.push("(with credentials: cookies and HTTP authentication would go along)".into());
+        }
+        lines
+    } else {
+        request_lines(step)
+    };
+    for line in sent {
+        let _ = writeln!(out, "    {line}");
+    }
+    let reason = sanitized(&step.received.reason);
+    let _ = writeln!(
+        out,
+        "{} {}{}  {}",
+        "←".cyan().bold(),
+        step.received.status.bold(),
+        if reason.is_empty() {
+            String::new()
+        } else {
+            format!(" {reason}")
+        },
+        format!("({})", step.received.protocol).dimmed()
+    );
+    let received = if options.verbose {
+        let mut lines = all_lines(&step.received.headers);
+        lines.extend(body_lines(&step.received.body));
+        lines
+    } else {
+        response_lines(step)
+    };
+    for line in received {
+        let _ = writeln!(out, "    {line}");
+    }
+}
+
+/// The follow-ups of `--diagnose`, each with whether it passed.
+fn diagnosis_lines(out: &mut String, report: &Report, options: Options) {
+    let Some(diagnosis) = &report.diagnosis else {
+        return;
+    };
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "{} follow-up requests, each testing one part",
+        "--diagnose:".bold()
+    );
+    for probe in &diagnosis.probes {
+        let what = match &probe.part {
+            Part::Origin => {
+                "  (diagnosis: the origin: a preflight for GET, no headers)".to_string()
+            }
+            Part::Method(m) => format!("  (diagnosis: the method {} alone)", sanitized(m)),
+            Part::Header(h) => format!("  (diagnosis: the header {} alone)", sanitized(h)),
+            Part::AnyOrigin => format!(
+                "  (diagnosis: the same from the made-up origin {})",
+                super::live::PROBE_ORIGIN
+            ),
+        };
+        out.push('\n');
+        match (&probe.step, &probe.error) {
+            (Some(step), _) => {
+                exchange_lines(out, step, &what, options);
+                let (mark, text) = match (probe.passed, &probe.part) {
+                    (true, Part::AnyOrigin) => ("✗".red().bold().to_string(), "allowed too"),
+                    (false, Part::AnyOrigin) => ("✓".green().bold().to_string(), "refused"),
+                    (true, _) => ("✓".green().bold().to_string(), "passes"),
+                    (false, _) => ("✗".red().bold().to_string(), "refused"),
+                };
+                let _ = writeln!(out, "  {mark} {text}");
+            }
+            (None, error) => {
+                let _ = writeln!(
+                    out,
+                    "{}{}\n  · not sent: {}",
+                    "→".cyan().bold(),
+                    what.dimmed(),
+                    sanitized(error.as_deref().unwrap_or("no answer"))
+                );
+            }
+        }
+    }
+}
+
 /// The whole human report.
 pub(crate) fn human(report: &Report) -> String {
+    human_with(report, Options::default())
+}
+
+/// The whole human report, showing as much as `options` ask.
+pub(crate) fn human_with(report: &Report, options: Options) -> String {
     let mut out = String::new();
     let request = &report.request;
     let _ = writeln!(
@@ -301,33 +436,7 @@ pub(crate) fn human(report: &Report) -> String {
         } else {
             String::new()
         };
-        let _ = writeln!(
-            out,
-            "{} {} {}{}",
-            "→".cyan().bold(),
-            step.sent.method.bold(),
-            step.sent.url,
-            kind.dimmed()
-        );
-        for line in request_lines(step) {
-            let _ = writeln!(out, "    {line}");
-        }
-        let reason = sanitized(&step.received.reason);
-        let _ = writeln!(
-            out,
-            "{} {}{}  {}",
-            "←".cyan().bold(),
-            step.received.status.bold(),
-            if reason.is_empty() {
-                String::new()
-            } else {
-                format!(" {reason}")
-            },
-            format!("({})", step.received.protocol).dimmed()
-        );
-        for line in response_lines(step) {
-            let _ = writeln!(out, "    {line}");
-        }
+        exchange_lines(&mut out, step, &kind, options);
         for line in checks(report, index) {
             let mark = match line.ok {
                 Some(true) => "✓".green().bold().to_string(),
@@ -337,6 +446,7 @@ pub(crate) fn human(report: &Report) -> String {
             let _ = writeln!(out, "  {mark} {}", line.text);
         }
     }
+    diagnosis_lines(&mut out, report, options);
     out.push('\n');
     match &report.verdict.result {
         Ok(exposed) => {
@@ -363,6 +473,14 @@ pub(crate) fn human(report: &Report) -> String {
                 sanitized(&fix::for_report(report))
             );
         }
+    }
+    for warning in warn::for_report(report) {
+        let _ = writeln!(
+            out,
+            "  {} {}",
+            "warning:".yellow().bold(),
+            sanitized(&warning)
+        );
     }
     out
 }

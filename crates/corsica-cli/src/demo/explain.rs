@@ -163,6 +163,11 @@ pub(crate) async fn explain(api: &Url, d: Described) -> Explained {
         private_network: false,
         timeout: TIMEOUT,
         insecure: false,
+        ca_certificates: Vec::new(),
+        cookie: None,
+        user_agent: None,
+        // The demo shows what the follow-ups find (which part a refused preflight fails on).
+        diagnose: true,
     };
     // `check` runs its own runtime and blocks: keep it off the servers' thread.
     let checked = tokio::task::spawn_blocking(move || live::check(&config)).await;

@@ -57,7 +57,9 @@ What to click:
 Each result shows what your browser did (the status and the headers the script can read, or
 the TypeError), the requests the API received with the policy's decision for each, and what
 `corsica check` says about the same request: the trace, the verdict, Chromium's console
-message and the fix. corsica sends that request itself, so the API sees each one twice.
+message and the fix, with the follow-up requests of `corsica check --diagnose` (which part of a
+refused preflight the API refuses). corsica sends those requests itself, so the API sees each
+one at least twice.
 
 How to stop: Ctrl-C (or SIGTERM); the demo exits with status 0.
 

@@ -311,6 +311,7 @@ impl State<'_> {
                         request,
                         steps,
                         verdict,
+                        diagnosis: None,
                     });
                 }
                 Step::Preflight(out) => {
@@ -417,6 +418,8 @@ fn exchanged(
     Exchanged {
         preflight,
         request,
+        // A recording keeps the request's headers, not the order they went out in.
+        wire: sent.headers.clone(),
         sent,
         body,
         received: Received {
@@ -428,6 +431,8 @@ fn exchanged(
             status: response.status,
             reason: response.status_text.clone(),
             headers: response.headers.clone(),
+            // Bodies are skipped while reading the file.
+            body: Vec::new(),
         },
         head,
     }

@@ -9,7 +9,7 @@ use corsica::{Decision, Outcome, RawRequest};
 use owo_colors::OwoColorize;
 use serde::Serialize;
 
-use super::{PolicyFileArgs, PolicyInput, read_file, read_limited};
+use super::{PolicyFileArgs, PolicyInput, Problem, read_file, read_limited};
 use crate::error::{self, CliError, Exit};
 use crate::output::{print, print_json, sanitized, shown, shown_bytes};
 
@@ -19,12 +19,16 @@ no Origin is not a CORS request; OPTIONS with Origin and Access-Control-Request-
 preflight; anything else with Origin is an actual CORS request. Methods are case-sensitive,
 as on the wire: browsers send OPTIONS, upper case.
 
+--origin ORIGIN is short for -H 'Origin: ORIGIN' (as in corsica check).
+
 With --json, one document on stdout:
-  {\"outcome\", \"status\", \"headers\": [[name, value]...], \"reason\"}
+  {\"outcome\", \"status\", \"headers\": [[name, value]...], \"reason\", \"route\", \"warnings\"}
 outcome is one of not-cors, actual-allowed, actual-denied, preflight-ok,
 preflight-denied-origin, preflight-denied-after; status is the status corsica answers with
 itself, or null when the request goes on to the service; headers are the CORS headers and
-Vary that corsica adds. For an invalid policy --json prints the 'policy lint --json' document.
+Vary that corsica adds; route is the path of the [[route]] that applied (null: the top-level
+policy); warnings are the policy's, as 'policy lint --json' lists them. For an invalid policy
+--json prints the 'policy lint --json' document.
 
 Examples:
   A preflight for a PUT with a JSON body:
@@ -71,6 +75,10 @@ pub(crate) struct EvalArgs {
     #[arg(short = 'H', long = "header", value_name = "HEADER", value_parser = clap::value_parser!(OsString))]
     headers: Vec<OsString>,
 
+    /// The page's origin: short for -H 'Origin: ORIGIN'.
+    #[arg(long, value_name = "ORIGIN")]
+    origin: Option<String>,
+
     /// The request path, which picks the policy's route.
     #[arg(
         long,
@@ -84,7 +92,7 @@ pub(crate) struct EvalArgs {
     #[arg(long, value_enum, value_name = "SCHEME")]
     scheme: Option<SchemeArg>,
 
-    /// Print one JSON document: {"outcome", "status", "headers", "reason"}.
+    /// Print one JSON document: {"outcome", "status", "headers", "reason", "route", "warnings"}.
     #[arg(long)]
     json: bool,
 }
@@ -123,10 +131,26 @@ impl EvalArgs {
             )));
         }
         let mut request = RawRequest::new(self.method.as_str());
+        let mut has_origin = false;
         for arg in &self.headers {
             for (name, value) in header_lines(arg, input.is_stdin())? {
+                has_origin |= name.eq_ignore_ascii_case("origin");
                 request = request.header(name, value);
             }
+        }
+        if let Some(origin) = &self.origin {
+            if has_origin {
+                return Err(CliError::new(format!(
+                    "--origin {} and -H Origin both give the origin: keep one",
+                    shown(origin)
+                )));
+            }
+            if origin.contains(['\r', '\n', '\0']) {
+                return Err(CliError::new(
+                    "--origin: the value cannot hold CR, LF or NUL".to_string(),
+                ));
+            }
+            request = request.header("Origin", origin.as_bytes().to_vec());
         }
         if let Some(scheme) = self.scheme {
             request = request.scheme(match scheme {
@@ -259,6 +283,10 @@ struct EvalJson<'a> {
     status: Option<u16>,
     headers: Vec<[&'a str; 2]>,
     reason: String,
+    /// The path of the `[[route]]` that applied; `None`: the top-level policy.
+    route: Option<&'a str>,
+    /// The policy's warnings.
+    warnings: &'a [Problem],
 }
 
 impl Eval {
@@ -310,6 +338,8 @@ impl Eval {
                 status: decision.respond_status().map(corsica::Status::as_u16),
                 headers,
                 reason: decision.reason().to_string(),
+                route: route.map(|(path, _)| path),
+                warnings: &checked.report.warnings,
             })?;
         } else {
             print(&human(&decision, &headers, route.map(|(path, _)| path)))?;

@@ -121,6 +121,7 @@ mod tests {
 
     fn problem(key: &str, value: &str, message: &str) -> Problem {
         Problem {
+            line: None,
             key: key.into(),
             value: value.into(),
             message: message.into(),

@@ -179,6 +179,9 @@ pub(crate) struct Problem {
     pub(crate) value: String,
     /// What is wrong and how to fix it.
     pub(crate) message: String,
+    /// The line of the file, when known (parse-level problems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) line: Option<usize>,
 }
 
 impl Problem {
@@ -227,22 +230,25 @@ pub(crate) struct Checked {
 
 /// Parses and compiles a policy file's bytes. A file that does not parse becomes a single error.
 pub(crate) fn check(bytes: &[u8], format: PolicyFormat) -> Checked {
-    let invalid = |problem: Problem| Checked {
-        report: Report {
-            valid: false,
-            errors: vec![problem],
-            warnings: Vec::new(),
-        },
-        policy: None,
-    };
-    let config = match PolicyConfig::parse(bytes, format) {
+    let config = match PolicyConfig::parse_all(bytes, format) {
         Ok(config) => config,
-        Err(e) => {
-            return invalid(Problem {
-                key: e.key.clone().unwrap_or_default(),
-                value: String::new(),
-                message: e.to_string(),
-            });
+        Err(errors) => {
+            return Checked {
+                report: Report {
+                    valid: false,
+                    errors: errors
+                        .iter()
+                        .map(|e| Problem {
+                            key: e.key.clone().unwrap_or_default(),
+                            value: String::new(),
+                            message: e.to_string(),
+                            line: e.line,
+                        })
+                        .collect(),
+                    warnings: Vec::new(),
+                },
+                policy: None,
+            };
         }
     };
     let warnings_of = |warnings: &[corsica::ConfigWarning]| -> Vec<Problem> {
@@ -252,6 +258,7 @@ pub(crate) fn check(bytes: &[u8], format: PolicyFormat) -> Checked {
                 key: w.key.clone(),
                 value: w.value.clone(),
                 message: w.message.clone(),
+                line: None,
             })
             .collect()
     };
@@ -273,6 +280,7 @@ pub(crate) fn check(bytes: &[u8], format: PolicyFormat) -> Checked {
                         key: e.key().to_owned(),
                         value: e.value().to_owned(),
                         message: e.message(),
+                        line: None,
                     })
                     .collect(),
                 warnings: warnings_of(errors.warnings()),

@@ -111,11 +111,16 @@ fn json_contract_for_an_allowed_preflighted_request() {
         keys(&doc),
         [
             "allowed",
+            "browser",
+            "diagnosis",
             "error",
             "exposed",
             "fix",
             "preflight",
-            "response"
+            "redirects",
+            "request",
+            "response",
+            "warnings"
         ]
     );
     assert_eq!(doc["allowed"], true);
@@ -141,7 +146,7 @@ fn json_contract_for_an_allowed_preflighted_request() {
         serde_json::json!(["content-length", "content-type", "x-request-id"])
     );
     assert_eq!(doc["error"], Value::Null);
-    assert_eq!(doc["fix"], "");
+    assert_eq!(doc["fix"], Value::Null);
     let seen = api.requests();
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].method, "OPTIONS");
@@ -172,7 +177,7 @@ fn authorization_under_wildcard_is_allowed_like_chromium_with_a_fix() {
     // Listed explicitly: nothing to fix.
     let (code, doc) = json(&[&url, "--origin", ORIGIN, "-H", "X-Trace: 1"]);
     assert_eq!(code, 0, "{doc:#}");
-    assert_eq!(doc["fix"], "");
+    assert_eq!(doc["fix"], Value::Null);
 }
 
 #[test]
@@ -214,7 +219,7 @@ fn typical_failures_each_have_their_kind_and_fix() {
             "/star",
             &["--credentials", "include"],
             "WildcardOriginNotAllowed",
-            "the server answers \"*\" but the request sends credentials: echo the request's Origin",
+            "the server answers \"*\" but the request sends credentials: send the page's origin",
         ),
         (
             "/methods",
@@ -540,17 +545,20 @@ fn timeout_bounds_the_whole_check() {
 
 /// An HTTPS server with a fresh self-signed certificate for 127.0.0.1 and localhost, offering
 /// `alpn` (HTTP/2 and/or HTTP/1.1), answering every preflight and request for ORIGIN.
-struct TlsServer {
-    addr: std::net::SocketAddr,
+pub(crate) struct TlsServer {
+    pub(crate) addr: std::net::SocketAddr,
+    /// The certificate, PEM.
+    pub(crate) pem: String,
 }
 
-fn tls_server(alpn: &[&[u8]]) -> TlsServer {
+pub(crate) fn tls_server(alpn: &[&[u8]]) -> TlsServer {
     use hyper::service::service_fn;
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
     let cert = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into(), "localhost".into()])
         .expect("a self-signed certificate");
+    let pem = cert.cert.pem();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -614,7 +622,7 @@ fn tls_server(alpn: &[&[u8]]) -> TlsServer {
             }
         });
     });
-    TlsServer { addr }
+    TlsServer { addr, pem }
 }
 
 #[test]

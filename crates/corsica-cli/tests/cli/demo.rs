@@ -246,6 +246,7 @@ fn the_demo_page_agrees_with_the_browser_in_real_chromium() {
             "Content-Type: application/json",
             "-d",
             r#"{"title": "Click every request on the demo page", "done": true}"#,
+            "--diagnose",
         ]),
         "the card shows what `corsica check` prints"
     );
@@ -267,9 +268,17 @@ fn the_demo_page_agrees_with_the_browser_in_real_chromium() {
             "--origin",
             &demo.page,
             "-H",
-            "X-Debug: 1"
+            "X-Debug: 1",
+            "--diagnose",
         ]),
-        "the card shows what `corsica check` prints"
+        "the card shows what `corsica check --diagnose` prints"
+    );
+    assert!(
+        refused["trace"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("the server refuses the header x-debug (--diagnose"),
+        "the demo names the refused part: {refused:#}"
     );
 
     page.eval("window.scrollTo(0, 0)").expect("scroll");

@@ -681,9 +681,21 @@ fn io_errors_exit_2_and_say_what_to_change() {
     dir.corsica(["policy", "lint", "missing.toml"])
         .run()
         .usage_error("cannot open policy file \"missing.toml\"");
-    dir.corsica(["policy", "lint", "missing.toml", "--json"])
+    // --json prints a document on every exit: here, the error.
+    let out = dir
+        .corsica(["policy", "lint", "missing.toml", "--json"])
         .run()
-        .usage_error("check the path");
+        .code(2);
+    assert!(out.stderr.contains("check the path"), "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(doc["error"]["kind"], "usage");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("check the path"),
+        "{doc:#}"
+    );
     std::fs::create_dir(dir.path().join("dir.toml")).unwrap();
     dir.corsica(["policy", "lint", "dir.toml"])
         .run()
@@ -706,4 +718,69 @@ fn an_unreadable_file_exits_2() {
     dir.corsica(["policy", "lint", "secret.toml"])
         .run()
         .usage_error("check its permissions");
+}
+
+/// Parse-level mistakes are all reported at once, each with its line: three misspelt keys are
+/// three errors, and a string where a number belongs does not hide them.
+#[test]
+fn every_parse_level_mistake_at_once_with_its_line() {
+    let dir = TestDir::new();
+    let files = [
+        (
+            "p.toml",
+            "orgins = [\"https://a.example\"]\nmax_age = \"ten\"\ncredentails = true\n\n[[route]]\npath = \"/a\"\nmethds = [\"GET\"]\n",
+        ),
+        (
+            "p.yaml",
+            "orgins: [\"https://a.example\"]\nmax_age: ten\ncredentails: true\n\nroute:\n  - path: /a\n    methds: [GET]\n",
+        ),
+        (
+            "p.json",
+            "{\"orgins\": [\"https://a.example\"],\n\"max_age\": \"ten\",\n\"credentails\": true,\n\n\"route\": [\n  {\"path\": \"/a\",\n   \"methds\": [\"GET\"]}\n]}\n",
+        ),
+    ];
+    for (name, text) in files {
+        dir.write(name, text);
+        let out = dir
+            .corsica(["policy", "lint", name, "--json"])
+            .run()
+            .code(1);
+        let doc = out.json();
+        let found: Vec<(String, u64)> = doc["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["key"].as_str().unwrap().to_owned(),
+                    e["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("orgins".to_owned(), 1),
+                ("max_age".to_owned(), 2),
+                ("credentails".to_owned(), 3),
+                ("route[0].methds".to_owned(), 7),
+            ],
+            "{name}: {doc:#}"
+        );
+        assert!(
+            doc["errors"][2]["message"]
+                .as_str()
+                .unwrap()
+                .contains("did you mean `credentials`?"),
+            "{name}: {doc:#}"
+        );
+        // For people: one line each, then the summary.
+        let out = dir.corsica(["policy", "lint", name]).run().code(1);
+        assert!(
+            out.stdout
+                .ends_with("invalid policy, 4 errors, no warnings\n"),
+            "{name}: {}",
+            out.stdout
+        );
+    }
 }

@@ -15,6 +15,7 @@
 
 mod args;
 mod check;
+mod check_advice;
 mod demo;
 mod eval;
 mod export;

@@ -60,6 +60,7 @@ mod cors_check;
 mod error;
 mod exchange;
 mod expose;
+mod metadata;
 mod mime;
 mod preflight;
 mod range;

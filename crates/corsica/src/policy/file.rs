@@ -114,6 +114,59 @@ impl PolicyConfig {
         })
     }
 
+    /// Like [`parse`](Self::parse), but a file that does not parse gives every parse-level
+    /// mistake at once, in the order of the file, each with its line: three misspelt keys are
+    /// three errors, and a value of the wrong type does not hide the rest. Bad syntax stops the
+    /// reading, so it is one error.
+    ///
+    /// ```
+    /// use corsica::{PolicyConfig, PolicyFormat};
+    ///
+    /// let errors = PolicyConfig::parse_all(
+    ///     "orgins = []\nmax_age = \"ten\"\ncredentails = true\n",
+    ///     PolicyFormat::Toml,
+    /// )
+    /// .unwrap_err();
+    /// let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
+    /// assert_eq!(lines, [Some(1), Some(2), Some(3)]);
+    /// assert_eq!(errors[2].key.as_deref(), Some("credentails"));
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// Every [`PolicyFileError`] found, at least one.
+    pub fn parse_all(
+        input: impl AsRef<[u8]>,
+        format: PolicyFormat,
+    ) -> Result<Self, Vec<PolicyFileError>> {
+        let bytes = input.as_ref();
+        let first = match Self::parse(bytes, format) {
+            Ok(config) => return Ok(config),
+            Err(first) => first,
+        };
+        let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+        let Ok(text) = std::str::from_utf8(bytes) else {
+            return Err(vec![first]);
+        };
+        let mut errors = vec![first];
+        for (key, message) in super::collect::every_error(text, format) {
+            let line = super::collect::line_of_key(text, format, &key);
+            let known = errors.iter().any(|e| {
+                e.key.as_deref() == Some(key.as_str()) || (e.key.is_none() && e.line == line)
+            });
+            if !known {
+                errors.push(PolicyFileError {
+                    format,
+                    line,
+                    key: Some(key),
+                    message,
+                });
+            }
+        }
+        errors.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
+        Err(errors)
+    }
+
     /// Renders this configuration in `format`.
     pub fn render(&self, format: PolicyFormat) -> String {
         match format {

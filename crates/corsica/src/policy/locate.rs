@@ -97,13 +97,13 @@ fn toml_table(text: &str, line: usize) -> Option<String> {
 }
 
 /// The text between `prefix` (which ends in a backtick) and the next backtick.
-fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+pub(super) fn backticked_after<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
     let rest = &message[message.find(prefix)? + prefix.len()..];
     Some(&rest[..rest.find('`')?])
 }
 
 /// The expected key closest to a misspelt `field`, from serde's "expected one of `a`, `b`" list.
-fn closest_expected<'a>(message: &'a str, field: &str) -> Option<&'a str> {
+pub(super) fn closest_expected<'a>(message: &'a str, field: &str) -> Option<&'a str> {
     let list = &message[message.find("expected ")?..];
     list.split('`')
         .skip(1)
@@ -134,7 +134,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The key that line `line` (1-based) of `text` sets, if it plainly sets one: `key = …` in TOML,
 /// `key: …` in YAML, `"key": …` in JSON.
-fn key_on_line(text: &str, line: usize, format: PolicyFormat) -> Option<String> {
+pub(super) fn key_on_line(text: &str, line: usize, format: PolicyFormat) -> Option<String> {
     let line = text.lines().nth(line.checked_sub(1)?)?.trim_start();
     let is_key = |k: &str| {
         !k.is_empty()

@@ -1,5 +1,7 @@
 //! Policies: a [`PolicyConfig`] compiled once into an immutable [`Policy`].
 
+#[cfg(feature = "serde")]
+mod collect;
 mod config;
 mod error;
 #[cfg(feature = "serde")]

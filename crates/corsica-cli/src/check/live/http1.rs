@@ -16,8 +16,8 @@
 //!   0x7F) is kept;
 //! - 1xx interim responses (`100 Continue`, `103 Early Hints`) are skipped.
 //!
-//! Nothing of the body is read: the CORS verdict needs only the head, and the request says
-//! `Connection: close`.
+//! The verdict needs only the head; the start of the body is read after it ([`super::body`]) to
+//! show what an error response says. The request says `Connection: close`.
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use url::{Position, Url};
@@ -119,7 +119,15 @@ pub(crate) fn encode_request(
 }
 
 /// Reads response heads from `reader` until a final (non-1xx) one, and parses it.
+#[cfg(test)]
 pub(crate) async fn read_head<R: AsyncRead + Unpin>(reader: &mut R) -> Result<Head, HeadError> {
+    read_head_and_rest(reader).await.map(|(head, _)| head)
+}
+
+/// [`read_head`], also returning the bytes read past the head (the start of the body).
+pub(crate) async fn read_head_and_rest<R: AsyncRead + Unpin>(
+    reader: &mut R,
+) -> Result<(Head, Vec<u8>), HeadError> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut start = 0;
     loop {
@@ -147,7 +155,7 @@ pub(crate) async fn read_head<R: AsyncRead + Unpin>(reader: &mut R) -> Result<He
             start = end;
             continue;
         }
-        return Ok(head);
+        return Ok((head, buf[end..].to_vec()));
     }
 }
 

@@ -5,8 +5,11 @@
 //! Public (hidden) so that the Chromium conformance test calls [`check`] in-process: what it
 //! proves against the browser is exactly what the `corsica` binary runs.
 
+mod body;
+mod diagnose;
 mod http1;
 mod net;
+mod peer;
 mod tls;
 
 use std::net::IpAddr;
@@ -19,10 +22,14 @@ use corsica::browser::{
 };
 use url::{Host, Url};
 
-pub use net::{NetError, Received};
+pub use diagnose::{Diagnosis, PROBE_ORIGIN, Part, Probe};
+pub use net::{NetError, Phase, Received};
 
-/// The `User-Agent` of every request.
+/// The `User-Agent` of every request, unless `--user-agent` sets one.
 pub const USER_AGENT: &str = concat!("corsica/", env!("CARGO_PKG_VERSION"), " (check)");
+
+/// The `Accept-Language` of every request: an English Chromium's.
+pub const ACCEPT_LANGUAGE: &str = "en-US,en;q=0.9";
 
 /// The request a page would make with `fetch(url, {method, headers, credentials, body})`.
 #[derive(Clone, Debug)]
@@ -47,6 +54,35 @@ pub struct Config {
     pub timeout: Duration,
     /// Accept any TLS certificate.
     pub insecure: bool,
+    /// More CA certificates to trust (DER), from `--cacert`.
+    pub ca_certificates: Vec<Vec<u8>>,
+    /// The `Cookie` header of the requests that carry credentials (`--cookie`).
+    pub cookie: Option<Vec<u8>>,
+    /// The `User-Agent` to send; `None`: [`USER_AGENT`].
+    pub user_agent: Option<String>,
+    /// Send the narrower follow-up requests of [`Diagnosis`] (`--diagnose`).
+    pub diagnose: bool,
+}
+
+impl Config {
+    /// A `GET` of `url` from a page of `origin`, with every option at its default.
+    pub fn new(url: Url, origin: Origin) -> Self {
+        Config {
+            url,
+            origin,
+            method: None,
+            headers: Vec::new(),
+            credentials: CredentialsMode::SameOrigin,
+            body: None,
+            private_network: false,
+            timeout: Duration::from_secs(10),
+            insecure: false,
+            ca_certificates: Vec::new(),
+            cookie: None,
+            user_agent: None,
+            diagnose: false,
+        }
+    }
 }
 
 /// One request sent and its response.
@@ -59,6 +95,8 @@ pub struct Exchanged {
     pub request: BrowserRequest,
     /// What the browser model asked to send (the CORS-relevant headers).
     pub sent: Outgoing,
+    /// Every header line sent, the browser's own included, in order (`-v`).
+    pub wire: Vec<(String, Vec<u8>)>,
     /// Whether a body went with it.
     pub body: bool,
     /// What came back.
@@ -76,6 +114,8 @@ pub struct Report {
     pub steps: Vec<Exchanged>,
     /// The browser's verdict.
     pub verdict: Verdict,
+    /// The follow-up requests of `--diagnose` and what they showed; `None` without it.
+    pub diagnosis: Option<Diagnosis>,
 }
 
 impl Report {
@@ -107,7 +147,7 @@ pub enum CheckError {
     Refused(String),
     /// A request got no response.
     Network {
-        /// `the preflight` or `the request`, with its URL.
+        /// `the preflight` or `the request`, with its method and URL.
         during: String,
         /// Why.
         error: NetError,
@@ -118,7 +158,26 @@ impl std::fmt::Display for CheckError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CheckError::Refused(m) => write!(f, "fetch() would throw before sending anything: {m}"),
-            CheckError::Network { during, error } => write!(f, "{error} (while sending {during})"),
+            CheckError::Network { during, error } => {
+                let when = match error.phase() {
+                    Some(Phase::Connecting) => "while connecting to send",
+                    Some(Phase::Sending) => "while sending",
+                    Some(Phase::Reading) => "while reading the response to",
+                    None => "waiting for the response to",
+                };
+                write!(f, "{error} ({when} {during})")
+            }
+        }
+    }
+}
+
+impl CheckError {
+    /// The `error.kind` of `--json`: `TypeError` when `fetch()` throws, otherwise Chromium's
+    /// net error name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CheckError::Refused(_) => "TypeError",
+            CheckError::Network { error, .. } => error.chromium_name(),
         }
     }
 }
@@ -145,6 +204,13 @@ pub fn check(config: &Config) -> Result<Report, CheckError> {
 
 async fn run(config: &Config) -> Result<Report, CheckError> {
     let mut client = net::Client::new(config.timeout, config.insecure);
+    client.trust(
+        config
+            .ca_certificates
+            .iter()
+            .map(|der| rustls::pki_types::CertificateDer::from(der.clone()))
+            .collect(),
+    );
     let space = if config.private_network {
         let lookup = tokio::time::timeout(config.timeout, address_space(&config.url));
         Some(lookup.await.unwrap_or(AddressSpace::Private))
@@ -167,7 +233,7 @@ async fn run(config: &Config) -> Result<Report, CheckError> {
         } else {
             config.body.as_deref()
         };
-        let wire = wire_headers(&sent.headers, preflight);
+        let wire = wire_headers(config, exchange.request(), &sent, preflight);
         let received = client
             .send(&sent.method, &sent.url, &wire, body)
             .await
@@ -197,20 +263,56 @@ async fn run(config: &Config) -> Result<Report, CheckError> {
             preflight,
             request: at,
             sent,
+            wire,
             body: body.is_some(),
             received,
             head,
         });
     };
-    Ok(Report {
+    let mut report = Report {
         request,
         steps,
         verdict,
+        diagnosis: None,
+    };
+    if config.diagnose {
+        report.diagnosis = diagnose::run(config, &report, &mut client).await;
+    }
+    Ok(report)
+}
+
+/// Sends one request the browser model asks for and returns what came back, as a step.
+pub(crate) async fn send_one(
+    config: &Config,
+    client: &mut net::Client,
+    request: &BrowserRequest,
+    sent: Outgoing,
+    preflight: bool,
+) -> Result<Exchanged, NetError> {
+    let wire = wire_headers(config, request, &sent, preflight);
+    let received = client.send(&sent.method, &sent.url, &wire, None).await?;
+    let head = received
+        .headers
+        .iter()
+        .fold(ResponseHead::new(received.status), |h, (n, v)| {
+            h.header(n.clone(), v.clone())
+        });
+    Ok(Exchanged {
+        preflight,
+        request: request.clone(),
+        sent,
+        wire,
+        body: false,
+        received,
+        head,
     })
 }
 
 /// Builds the request as `fetch(url, init)` does, throwing where it throws.
-fn build(config: &Config, space: Option<AddressSpace>) -> Result<BrowserRequest, CheckError> {
+pub(crate) fn build(
+    config: &Config,
+    space: Option<AddressSpace>,
+) -> Result<BrowserRequest, CheckError> {
     let method = config.method.clone().unwrap_or_else(|| {
         if config.body.is_some() {
             "POST".to_string()
@@ -251,10 +353,18 @@ fn build(config: &Config, space: Option<AddressSpace>) -> Result<BrowserRequest,
     Ok(request)
 }
 
-/// The headers that go on the wire: the browser model's, then what a browser adds on its own
-/// (`Accept: */*` when the script set none, `User-Agent`, `Sec-Fetch-Mode`, `Sec-Fetch-Dest`).
-fn wire_headers(sent: &[(String, Vec<u8>)], preflight: bool) -> Vec<(String, Vec<u8>)> {
-    let mut headers = sent.to_vec();
+/// The headers that go on the wire: the browser model's, then what a browser adds on its own:
+/// `Accept: */*` when the script set none, `User-Agent`, `Accept-Language`, the engine's
+/// Fetch Metadata and `Referer` ([`BrowserRequest::implicit_headers`]), and `Cookie` when the
+/// request carries credentials and `--cookie` gave one. No `Accept-Encoding`: bodies are shown
+/// as they come.
+fn wire_headers(
+    config: &Config,
+    request: &BrowserRequest,
+    sent: &Outgoing,
+    preflight: bool,
+) -> Vec<(String, Vec<u8>)> {
+    let mut headers = sent.headers.clone();
     if !preflight
         && !headers
             .iter()
@@ -262,9 +372,18 @@ fn wire_headers(sent: &[(String, Vec<u8>)], preflight: bool) -> Vec<(String, Vec
     {
         headers.push(("Accept".to_string(), b"*/*".to_vec()));
     }
-    headers.push(("User-Agent".to_string(), USER_AGENT.as_bytes().to_vec()));
-    headers.push(("Sec-Fetch-Mode".to_string(), b"cors".to_vec()));
-    headers.push(("Sec-Fetch-Dest".to_string(), b"empty".to_vec()));
+    let agent = config.user_agent.as_deref().unwrap_or(USER_AGENT);
+    headers.push(("User-Agent".to_string(), agent.as_bytes().to_vec()));
+    headers.push((
+        "Accept-Language".to_string(),
+        ACCEPT_LANGUAGE.as_bytes().to_vec(),
+    ));
+    for (name, value) in request.implicit_headers() {
+        headers.push((name.to_string(), value.into_bytes()));
+    }
+    if let (Some(cookie), true) = (&config.cookie, sent.credentials && !preflight) {
+        headers.push(("Cookie".to_string(), cookie.clone()));
+    }
     headers
 }
 
@@ -323,17 +442,12 @@ mod tests {
     use super::*;
 
     fn config(url: &str) -> Config {
-        Config {
-            url: url.parse().unwrap(),
-            origin: Origin::parse("https://app.example").unwrap(),
-            method: None,
-            headers: Vec::new(),
-            credentials: CredentialsMode::SameOrigin,
-            body: None,
-            private_network: false,
-            timeout: Duration::from_secs(1),
-            insecure: false,
-        }
+        let mut c = Config::new(
+            url.parse().unwrap(),
+            Origin::parse("https://app.example").unwrap(),
+        );
+        c.timeout = Duration::from_secs(1);
+        c
     }
 
     #[test]
@@ -378,21 +492,30 @@ mod tests {
 
     #[test]
     fn browsers_add_their_own_headers() {
-        let sent = [("Origin".to_string(), b"https://app.example".to_vec())];
+        let mut c = config("https://api.example/");
+        c.cookie = Some(b"a=1".to_vec());
+        c.credentials = CredentialsMode::Include;
+        let request = build(&c, None).unwrap();
+        let mut exchange = Exchange::new(request.clone());
+        let Step::Request(sent) = exchange.next(&mut PreflightCache::new(), Duration::ZERO) else {
+            panic!("a simple request");
+        };
         let names = |h: Vec<(String, Vec<u8>)>| h.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
         assert_eq!(
-            names(wire_headers(&sent, false)),
+            names(wire_headers(&c, &request, &sent, false)),
             [
                 "Origin",
                 "Accept",
                 "User-Agent",
+                "Accept-Language",
+                "Sec-Fetch-Site",
                 "Sec-Fetch-Mode",
-                "Sec-Fetch-Dest"
+                "Sec-Fetch-Dest",
+                "Referer",
+                "Cookie"
             ]
         );
-        assert_eq!(
-            names(wire_headers(&sent, true)),
-            ["Origin", "User-Agent", "Sec-Fetch-Mode", "Sec-Fetch-Dest"]
-        );
+        // A preflight never carries cookies.
+        assert!(!names(wire_headers(&c, &request, &sent, true)).contains(&"Cookie".to_string()));
     }
 }

@@ -22,7 +22,7 @@ use super::http1;
 use super::tls;
 
 /// How a response came back.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Received {
     /// `HTTP/1.1`, `HTTP/1.0` or `HTTP/2`.
     pub protocol: String,
@@ -32,6 +32,20 @@ pub struct Received {
     pub reason: String,
     /// Header lines in order, values exactly as received (minus SP/HT around them).
     pub headers: Vec<(String, Vec<u8>)>,
+    /// The start of the body (at most 8 KiB; empty when there is none), to show what an error
+    /// response says.
+    pub body: Vec<u8>,
+}
+
+/// Where in an exchange a failure happened, for the words "while sending" / "while reading".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Before anything was sent: DNS, TCP, TLS.
+    Connecting,
+    /// Writing the request.
+    Sending,
+    /// Waiting for or reading the response.
+    Reading,
 }
 
 /// Why no response came back. Each prints as one line that says what failed and where.
@@ -57,7 +71,7 @@ pub enum NetError {
     Tls {
         /// `host:port`.
         target: String,
-        /// What rustls said.
+        /// What went wrong, in the user's words (and what to do).
         error: String,
         /// Whether `--insecure` was on.
         insecure: bool,
@@ -75,6 +89,8 @@ pub enum NetError {
         target: String,
         /// What went wrong.
         error: String,
+        /// While sending or while reading.
+        phase: Phase,
     },
     /// The request cannot be expressed over HTTP/2 (a header value HTTP/2 forbids).
     Request(String),
@@ -94,7 +110,7 @@ impl std::fmt::Display for NetError {
                 insecure,
             } => {
                 write!(f, "TLS handshake with {target} failed: {error}")?;
-                if !insecure && error.contains("certificate") {
+                if !insecure && error.contains("certificate") && !error.contains("--insecure") {
                     f.write_str(" (--insecure skips certificate verification)")?;
                 }
                 Ok(())
@@ -104,10 +120,103 @@ impl std::fmt::Display for NetError {
                 "no answer from {target} within {} (raise --timeout)",
                 seconds(*timeout)
             ),
-            NetError::Protocol { target, error } => {
+            NetError::Protocol { target, error, .. } => {
                 write!(f, "bad answer from {target}: {error}")
             }
         }
+    }
+}
+
+impl NetError {
+    /// Where the exchange stood when it failed; `None` for a timeout (anywhere).
+    pub fn phase(&self) -> Option<Phase> {
+        match self {
+            NetError::BadUrl(_)
+            | NetError::Resolve { .. }
+            | NetError::Connect { .. }
+            | NetError::Tls { .. }
+            | NetError::Request(_) => Some(Phase::Connecting),
+            NetError::Protocol { phase, .. } => Some(*phase),
+            NetError::Timeout { .. } => None,
+        }
+    }
+
+    /// The net error Chromium reports for it (`ERR_CONNECTION_REFUSED`, …), for `--json`.
+    pub fn chromium_name(&self) -> &'static str {
+        match self {
+            NetError::BadUrl(_) => "ERR_INVALID_URL",
+            NetError::Resolve { .. } => "ERR_NAME_NOT_RESOLVED",
+            NetError::Connect { error, .. } => match error.kind() {
+                std::io::ErrorKind::ConnectionRefused => "ERR_CONNECTION_REFUSED",
+                std::io::ErrorKind::ConnectionReset => "ERR_CONNECTION_RESET",
+                _ => "ERR_CONNECTION_FAILED",
+            },
+            NetError::Tls { error, .. } if error.contains("certificate") => {
+                "ERR_CERT_AUTHORITY_INVALID"
+            }
+            NetError::Tls { .. } => "ERR_SSL_PROTOCOL_ERROR",
+            NetError::Timeout { .. } => "ERR_TIMED_OUT",
+            NetError::Protocol { error, .. } if error.contains("without answering") => {
+                "ERR_EMPTY_RESPONSE"
+            }
+            NetError::Protocol { .. } => "ERR_INVALID_HTTP_RESPONSE",
+            NetError::Request(_) => "ERR_INVALID_ARGUMENT",
+        }
+    }
+}
+
+/// A failed TLS handshake in the user's words: what the certificate or the peer is, and what to
+/// do. `first` are the first bytes the peer sent.
+fn tls_words(e: &std::io::Error, first: &[u8], insecure: bool) -> String {
+    use rustls::CertificateError as C;
+    if let Some(words) = super::peer::speaks(first, true) {
+        return words;
+    }
+    let Some(error) = e.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) else {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            return "the server closed the connection during the TLS handshake (does this port \
+                    speak plain HTTP? then use an http:// URL)"
+                .to_string();
+        }
+        return io_reason(e);
+    };
+    let verify = if insecure {
+        ""
+    } else {
+        ": trust its CA with --cacert FILE (PEM), or skip verification with --insecure"
+    };
+    match error {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer | C::BadSignature => {
+                format!("the certificate is self-signed or from an unknown CA{verify}")
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                format!("the certificate is for another host name{verify}")
+            }
+            C::Expired | C::ExpiredContext { .. } => format!("the certificate has expired{verify}"),
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                format!("the certificate is not valid yet (check the clock){verify}")
+            }
+            C::Revoked => "the certificate is revoked".to_string(),
+            // webpki's own errors come as `Other`; a self-signed certificate made as a CA is
+            // `CaUsedAsEndEntity`.
+            other if format!("{other:?}").contains("CaUsedAsEndEntity") => {
+                format!(
+                    "the certificate is self-signed (a CA certificate used by the server itself){verify}"
+                )
+            }
+            other => format!("the certificate is refused ({other:?}){verify}"),
+        },
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            "the server does not speak TLS on this port (is it plain HTTP? try http://)".to_string()
+        }
+        rustls::Error::AlertReceived(alert) => {
+            format!("the server refused the handshake (TLS alert {alert:?})")
+        }
+        rustls::Error::NoApplicationProtocol => {
+            "the server offers neither HTTP/2 nor HTTP/1.1 (ALPN)".to_string()
+        }
+        other => other.to_string(),
     }
 }
 
@@ -156,6 +265,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// Sends requests until a deadline; one connection per request.
 pub(crate) struct Client {
     insecure: bool,
+    roots: Vec<rustls::pki_types::CertificateDer<'static>>,
     tls: Option<Arc<ClientConfig>>,
     deadline: Instant,
     timeout: Duration,
@@ -175,13 +285,20 @@ impl Client {
     pub(crate) fn new(timeout: Duration, insecure: bool) -> Self {
         Client {
             insecure,
+            roots: Vec::new(),
             tls: None,
             deadline: Instant::now() + timeout,
             timeout,
         }
     }
 
-    /// Sends one request and reads the response head.
+    /// Trusts these CA certificates too (`--cacert`).
+    pub(crate) fn trust(&mut self, roots: Vec<rustls::pki_types::CertificateDer<'static>>) {
+        self.roots = roots;
+        self.tls = None;
+    }
+
+    /// Sends one request and reads the response head (and the start of the body).
     pub(crate) async fn send(
         &mut self,
         method: &str,
@@ -212,10 +329,12 @@ impl Client {
         let config = match &self.tls {
             Some(config) => Arc::clone(config),
             None => {
-                let config = tls::client_config(self.insecure).map_err(|error| NetError::Tls {
-                    target: target.clone(),
-                    error,
-                    insecure: self.insecure,
+                let config = tls::client_config(self.insecure, &self.roots).map_err(|error| {
+                    NetError::Tls {
+                        target: target.clone(),
+                        error,
+                        insecure: self.insecure,
+                    }
                 })?;
                 self.tls = Some(Arc::clone(&config));
                 config
@@ -229,12 +348,14 @@ impl Client {
         }
         .map_err(|e| NetError::BadUrl(format!("{url}: not a TLS server name: {e}")))?;
         let connector = tokio_rustls::TlsConnector::from(config);
+        let stream = super::peer::Recording::new(stream);
+        let tap = stream.tap();
         let tls = match timeout_at(self.deadline, connector.connect(server_name, stream)).await {
             Err(_) => return Err(self.timed_out(&target)),
             Ok(Err(e)) => {
                 return Err(NetError::Tls {
                     target,
-                    error: io_reason(&e),
+                    error: tls_words(&e, &tap.first(), self.insecure),
                     insecure: self.insecure,
                 });
             }
@@ -294,7 +415,7 @@ impl Client {
 
     async fn http1<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
-        mut stream: S,
+        stream: S,
         method: &str,
         url: &Url,
         headers: &[(String, Vec<u8>)],
@@ -302,36 +423,47 @@ impl Client {
         target: &str,
     ) -> Result<Received, NetError> {
         let request = http1::encode_request(method, url, headers, body);
+        // What the peer says first, if it is not HTTP (a TLS alert, an SSH banner).
+        let mut stream = super::peer::Recording::new(stream);
+        let tap = stream.tap();
         let exchange = async {
-            stream
-                .write_all(&request)
-                .await
-                .map_err(|e| NetError::Protocol {
-                    target: target.to_string(),
-                    error: format!("sending the request failed: {}", io_reason(&e)),
-                })?;
-            stream.flush().await.map_err(|e| NetError::Protocol {
+            let sending = |e: std::io::Error| NetError::Protocol {
                 target: target.to_string(),
-                error: format!("sending the request failed: {}", io_reason(&e)),
-            })?;
-            http1::read_head(&mut stream)
-                .await
-                .map_err(|e| NetError::Protocol {
+                error: super::peer::speaks(&tap.first(), false).unwrap_or_else(|| io_reason(&e)),
+                phase: Phase::Sending,
+            };
+            if let Err(e) = stream.write_all(&request).await {
+                return Err(sending(e));
+            }
+            if let Err(e) = stream.flush().await {
+                return Err(sending(e));
+            }
+            match http1::read_head_and_rest(&mut stream).await {
+                Ok(head) => Ok(head),
+                Err(e) => Err(NetError::Protocol {
                     target: target.to_string(),
-                    error: match e {
+                    error: super::peer::speaks(&tap.first(), false).unwrap_or_else(|| match e {
                         http1::HeadError::Io(e) => io_reason(&e),
                         other => other.to_string(),
-                    },
-                })
+                    }),
+                    phase: Phase::Reading,
+                }),
+            }
         };
-        let head = timeout_at(self.deadline, exchange)
+        let (head, rest) = timeout_at(self.deadline, exchange)
             .await
             .map_err(|_| self.timed_out(target))??;
+        let body = if super::body::bodiless(method, head.status) {
+            Vec::new()
+        } else {
+            super::body::read_http1(&mut stream, &head.headers, rest).await
+        };
         Ok(Received {
             protocol: head.version,
             status: head.status,
             reason: head.reason,
             headers: head.headers,
+            body,
         })
     }
 
@@ -347,6 +479,12 @@ impl Client {
         let protocol_error = |what: &str, e: &dyn std::error::Error| NetError::Protocol {
             target: target.to_string(),
             error: format!("{what}: {}", chain(e)),
+            // The connection's set-up is part of sending; a failed request may have been sent.
+            phase: if what.contains("request") {
+                Phase::Reading
+            } else {
+                Phase::Sending
+            },
         };
         let mut request = http::Request::builder()
             .method(
@@ -388,15 +526,22 @@ impl Client {
             .await
             .map_err(|_| self.timed_out(target))??;
         let status = response.status();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
+            .collect();
+        let body = if super::body::bodiless(method, status.as_u16()) {
+            Vec::new()
+        } else {
+            super::body::read_http2(response.into_body()).await
+        };
         Ok(Received {
             protocol: "HTTP/2".to_string(),
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or_default().to_string(),
-            headers: response
-                .headers()
-                .iter()
-                .map(|(n, v)| (n.as_str().to_string(), v.as_bytes().to_vec()))
-                .collect(),
+            headers,
+            body,
         })
     }
 }

@@ -8,12 +8,16 @@ use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-/// A client configuration: verifying against the system's roots, or (`insecure`) not at all.
+/// A client configuration: verifying against the system's roots and `extra` (`--cacert`), or
+/// (`insecure`) not at all.
 ///
 /// # Errors
 ///
-/// When the system has no usable root certificate (and `insecure` is off).
-pub(crate) fn client_config(insecure: bool) -> Result<Arc<ClientConfig>, String> {
+/// When there is no usable root certificate (and `insecure` is off).
+pub(crate) fn client_config(
+    insecure: bool,
+    extra: &[CertificateDer<'static>],
+) -> Result<Arc<ClientConfig>, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
@@ -28,7 +32,8 @@ pub(crate) fn client_config(insecure: bool) -> Result<Arc<ClientConfig>, String>
     } else {
         let mut roots = RootCertStore::empty();
         let found = rustls_native_certs::load_native_certs();
-        let (added, _) = roots.add_parsable_certificates(found.certs);
+        let (mut added, _) = roots.add_parsable_certificates(found.certs);
+        added += roots.add_parsable_certificates(extra.iter().cloned()).0;
         if added == 0 {
             return Err(
                 "no system root certificates found to verify https servers with (install the \
