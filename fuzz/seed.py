@@ -61,3 +61,19 @@ for case in vectors("server"):
         for n, v in req.get("headers", []):
             if n.lower() == "origin":
                 write("origin", f"{o}\n{v}".encode())
+
+# check's HTTP/1.1 head parser: the vectors' responses as a server would send them, plus a few
+# things that are not HTTP at all.
+for case in (s for c in vectors("browser") for s in c.get("steps", [c])):
+    for res in (case.get("preflight_response"), case.get("response")):
+        if res:
+            lines = [f"HTTP/1.1 {res.get('status', 200)} Whatever"]
+            lines += [f"{n}: {v}" for n, v in res.get("headers", [])]
+            write("http_head", ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace"))
+for other in (b"SSH-2.0-OpenSSH_9.2p1 Debian\r\n", b"\x16\x03\x01\x00\xa5\x01\x00\x00",
+              b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n"):
+    write("http_head", other)
+
+# `corsica har`: the CLI tests' recordings, good and broken.
+for path in sorted((root / "crates" / "corsica-cli" / "tests" / "cli" / "har").glob("*.har")):
+    write("har", path.read_bytes())

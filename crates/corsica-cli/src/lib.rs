@@ -8,6 +8,9 @@ mod cli;
 mod demo;
 mod error;
 mod export;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod har;
 mod output;
 mod policy;

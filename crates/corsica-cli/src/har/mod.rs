@@ -119,6 +119,16 @@ pub(crate) fn run(args: &HarArgs) -> Result<Exit, CliError> {
     })
 }
 
+/// Everything `run` does to a file's bytes, its output discarded (for the fuzz target).
+#[cfg(fuzzing)]
+pub(crate) fn explain(bytes: &[u8]) {
+    let Ok(har) = file::read(bytes) else { return };
+    let replay = replay::replay(&har);
+    let summary = summary::summary(&har, &replay);
+    let _ = serde_json::to_string(&json::document(&replay, &summary));
+    let _ = render::human("fuzz.har", &replay, &summary);
+}
+
 #[cfg(test)]
 mod tests {
     //! Hostile input: every prefix and byte-flipped copy of the hand-written recordings is read

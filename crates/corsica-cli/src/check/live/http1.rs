@@ -257,6 +257,10 @@ fn parse_status_line(line: &[u8]) -> Option<(String, u16, String)> {
     let status = rest[..3]
         .iter()
         .fold(0u16, |n, &d| n * 10 + u16::from(d - b'0'));
+    // RFC 9110 §15: every valid status code is from 100 up (found by fuzz/http_head).
+    if status < 100 {
+        return None;
+    }
     let reason = String::from_utf8_lossy(trim_lws(&rest[3..])).into_owned();
     Some((
         format!("HTTP/{}", String::from_utf8_lossy(version)),
@@ -349,6 +353,9 @@ mod tests {
         assert!(parse_head(b"ICY 200 OK\r\n\r\n").is_err());
         assert!(parse_head(b"HTTP/1.1 20\r\n\r\n").is_err());
         assert!(parse_head(b"HTTP/1.1 2000\r\n\r\n").is_err());
+        // Found by fuzz/http_head: a three-digit status below 100 is no status at all.
+        assert!(parse_head(b"HTTP/1.1 020 Whatever\r\n\r\n").is_err());
+        assert!(parse_head(b"HTTP/1.1 000\r\n\r\n").is_err());
         assert_eq!(
             head(b"HTTP/1.1 404 Not  Found \r\n\r\n").reason,
             "Not  Found"

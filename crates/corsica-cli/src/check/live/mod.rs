@@ -7,7 +7,7 @@
 
 mod body;
 mod diagnose;
-mod http1;
+pub(crate) mod http1;
 mod net;
 mod peer;
 mod tls;
