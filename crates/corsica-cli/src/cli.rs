@@ -8,6 +8,7 @@ use crate::demo::DemoArgs;
 use crate::export::ExportArgs;
 use crate::policy::PolicyCommand;
 use crate::proxy::ProxyArgs;
+use crate::scan::ScanArgs;
 
 const TOP_AFTER_HELP: &str = "\
 Examples:
@@ -82,6 +83,8 @@ pub(crate) enum Command {
     Proxy(ProxyArgs),
     /// Write a policy out as a configuration file for an edge server (nginx).
     Export(ExportArgs),
+    /// Find CORS misconfigurations on live URLs, each confirmed as a browser would.
+    Scan(ScanArgs),
 }
 
 #[cfg(test)]

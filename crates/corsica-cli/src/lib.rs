@@ -11,6 +11,7 @@ mod export;
 mod output;
 mod policy;
 mod proxy;
+mod scan;
 mod signal;
 
 use std::io::Write;
@@ -34,6 +35,7 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Scan(args) => scan::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -6,6 +6,7 @@
 //! - `demo`: `corsica demo` in real Chromium;
 //! - `proxy`: `corsica proxy` in front of a loopback upstream (startup errors, reload, drain).
 //! - `export`: `corsica export nginx`, with the real nginx for `--check`.
+//! - `scan`: `corsica scan` against vulnerable and correct loopback servers and a real nginx.
 //!
 //! `corsica check` against real Chromium over generated scenarios is its own binary
 //! (`tests/chromium_check.rs`, one libtest-mimic trial per scenario).
@@ -17,4 +18,5 @@ mod eval;
 mod export;
 mod lint;
 mod proxy;
+mod scan;
 mod util;

@@ -6,8 +6,8 @@
 //! proves against the browser is exactly what the `corsica` binary runs.
 
 mod http1;
-mod net;
-mod tls;
+pub(crate) mod net;
+pub(crate) mod tls;
 
 use std::net::IpAddr;
 use std::time::Duration;

@@ -1,0 +1,412 @@
+//! `corsica scan` against real loopback servers: one server per finding class, configured
+//! vulnerably (canned stub servers, and a real nginx with the well-known unanchored regex
+//! snippets and a missing `always`), correct servers that must give nothing above `info`,
+//! `--policy` against corsica-tower, and the output formats.
+
+use std::collections::BTreeSet;
+
+use corsica_harness::{StubRequest, StubResponse, StubServer};
+use serde_json::Value;
+
+use crate::util::{Output, TestDir};
+
+const HOST: &str = "api.example.com";
+
+/// `corsica scan http://api.example.com:PORT{path} --resolve …` plus `args`.
+fn scan_server(server: &StubServer, path: &str, args: &[&str]) -> Output {
+    scan_port(server.addr().port(), path, args)
+}
+
+fn scan_port(port: u16, path: &str, args: &[&str]) -> Output {
+    let dir = TestDir::new();
+    dir.corsica(["scan"])
+        .arg(format!("http://{HOST}:{port}{path}"))
+        .arg("--resolve")
+        .arg(format!("{HOST}:{port}:127.0.0.1"))
+        .args(args)
+        .run()
+}
+
+/// The findings of a JSON scan, as (id, severity) pairs.
+fn findings(doc: &Value) -> BTreeSet<(String, String)> {
+    doc["findings"]
+        .as_array()
+        .expect("findings is an array")
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A server whose CORS answer for an `Origin` is decided by `allow`: the origin echoed with
+/// credentials and `Vary: Origin` when it returns true, nothing otherwise.
+fn allowing(allow: impl Fn(&str) -> bool + Send + Sync + 'static) -> StubServer {
+    StubServer::start(move |req: &StubRequest| {
+        let mut res = StubResponse::new(if req.method == "OPTIONS" { 204 } else { 200 })
+            .header("Vary", "Origin");
+        if let Some(origin) = req.header("origin") {
+            if allow(origin) {
+                res = res
+                    .header("Access-Control-Allow-Origin", origin)
+                    .header("Access-Control-Allow-Credentials", "true");
+            }
+        }
+        res.body("{\"me\": \"alice\"}")
+    })
+    .expect("start a stub server")
+}
+
+/// Scans `server` as JSON and returns its findings and exit code.
+fn json_scan(server: &StubServer) -> (i32, BTreeSet<(String, String)>, Value) {
+    let out = scan_server(server, "/me", &["--format", "json"]);
+    let doc = out.json();
+    (out.code, findings(&doc), doc)
+}
+
+#[track_caller]
+fn has(found: &BTreeSet<(String, String)>, id: &str, severity: &str) {
+    assert!(
+        found.contains(&(id.to_string(), severity.to_string())),
+        "expected {id} ({severity}) in {found:?}"
+    );
+}
+
+#[track_caller]
+fn lacks(found: &BTreeSet<(String, String)>, id: &str) {
+    assert!(
+        !found.iter().any(|(i, _)| i == id),
+        "{id} should not be in {found:?}"
+    );
+}
+
+#[test]
+fn any_origin_reflected_with_credentials_is_critical() {
+    let server = allowing(|_| true);
+    let (code, found, doc) = json_scan(&server);
+    assert_eq!(code, 1);
+    has(&found, "origin-reflected", "critical");
+    has(&found, "null-trusted", "critical");
+    // The narrower classes are implied, and not repeated.
+    lacks(&found, "prefix-match");
+    // The JSON contract.
+    let f = &doc["findings"][0];
+    let mut keys: Vec<_> = f.as_object().unwrap().keys().cloned().collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["evidence", "fix", "id", "origin_sent", "severity", "url"]
+    );
+    assert_eq!(
+        f["url"],
+        format!("http://{HOST}:{}/me", server.addr().port())
+    );
+    assert_eq!(f["evidence"]["read_with_credentials"], true);
+    assert_eq!(doc["errors"], serde_json::json!([]));
+    // Only the target was contacted, and every probe carried an Origin or was the baseline.
+    assert!(server.requests().len() >= 30, "{}", server.requests().len());
+}
+
+/// Which origins a test server allows.
+type Allow = Box<dyn Fn(&str) -> bool + Send + Sync>;
+
+#[test]
+fn each_flawed_origin_check_is_found_with_its_class_and_severity() {
+    let target = format!("http://{HOST}");
+    let cases: Vec<(&str, &str, Allow)> = vec![
+        ("null-trusted", "critical", Box::new(|o| o == "null")),
+        (
+            "prefix-match",
+            "critical",
+            Box::new({
+                let t = target.clone();
+                move |o| o.starts_with(&format!("{t}."))
+            }),
+        ),
+        (
+            "suffix-match",
+            "critical",
+            Box::new(|o| o.ends_with("example.com") && !o.ends_with(".example.com")),
+        ),
+        (
+            "substring-match",
+            "critical",
+            Box::new(|o| {
+                o.contains("example.com")
+                    && !o.ends_with("example.com")
+                    && !o.starts_with("http://api.example.com")
+            }),
+        ),
+        (
+            // `^http://api.example.com$` with unescaped dots.
+            "unescaped-regex-dot",
+            "critical",
+            Box::new(|o| {
+                let p = "http://api.example.com";
+                o.len() == p.len() && o.bytes().zip(p.bytes()).all(|(a, b)| b == b'.' || a == b)
+            }),
+        ),
+        (
+            "any-subdomain",
+            "medium",
+            Box::new(|o| o.starts_with("http://") && o.ends_with(".example.com")),
+        ),
+        (
+            // A prefix check with a `\W` boundary after the host: `!`, `~`, … pass.
+            "special-characters",
+            "high",
+            Box::new({
+                let t = target;
+                move |o| {
+                    o.strip_prefix(&t)
+                        .and_then(|r| r.chars().next())
+                        .is_some_and(|c| {
+                            !c.is_ascii_alphanumeric() && c != '_' && c != '.' && c != ':'
+                        })
+                }
+            }),
+        ),
+        (
+            "third-party-origin",
+            "critical",
+            Box::new(|o| o == "https://codepen.io" || o.ends_with(".github.io")),
+        ),
+        (
+            "localhost-unanchored",
+            "critical",
+            Box::new(|o| o.starts_with("http://localhost") || o.starts_with("https://localhost")),
+        ),
+    ];
+    for (id, severity, allow) in cases {
+        let server = allowing(allow);
+        let (code, found, _) = json_scan(&server);
+        assert_eq!(code, 1, "{id}: {found:?}");
+        has(&found, id, severity);
+        lacks(&found, "origin-reflected");
+    }
+}
+
+/// A server answering every request with `headers` (and `status`).
+fn canned(status: u16, headers: &'static [(&'static str, &'static str)]) -> StubServer {
+    StubServer::start(move |_: &StubRequest| {
+        headers
+            .iter()
+            .fold(StubResponse::new(status), |r, (n, v)| r.header(n, *v))
+            .body("{}")
+    })
+    .expect("start a stub server")
+}
+
+#[test]
+fn passive_classes() {
+    // `*` with credentials: browsers refuse credentialed reads; anonymous reads are public.
+    let (code, found, _) = json_scan(&canned(
+        200,
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Credentials", "true"),
+        ],
+    ));
+    assert_eq!(code, 1);
+    has(&found, "wildcard-with-credentials", "low");
+    has(&found, "wildcard-origin", "info");
+
+    // A pattern in Access-Control-Allow-Origin: invalid, nothing readable.
+    let (code, found, _) = json_scan(&canned(
+        200,
+        &[("Access-Control-Allow-Origin", "https://*.example.com")],
+    ));
+    assert_eq!(code, 1);
+    assert_eq!(
+        found,
+        [("invalid-allow-origin".to_string(), "low".to_string())].into()
+    );
+
+    // A redirect is reported, not followed.
+    let server = canned(302, &[("Location", "http://elsewhere.example/")]);
+    let (code, found, _) = json_scan(&server);
+    assert_eq!(code, 0, "{found:?}");
+    assert_eq!(
+        found,
+        [("redirect-not-followed".to_string(), "info".to_string())].into()
+    );
+}
+
+#[test]
+fn reflection_without_vary_or_credentials() {
+    let server = StubServer::start(|req: &StubRequest| {
+        let mut res = StubResponse::new(200);
+        if let Some(o) = req.header("origin") {
+            res = res.header("Access-Control-Allow-Origin", o);
+        }
+        res
+    })
+    .unwrap();
+    let (code, found, _) = json_scan(&server);
+    assert_eq!(code, 1);
+    has(&found, "origin-reflected", "low");
+    has(&found, "missing-vary", "low");
+}
+
+#[test]
+fn preflights_private_network_and_exposed_secrets() {
+    let server = StubServer::start(|req: &StubRequest| {
+        let origin = req.header("origin").unwrap_or("").to_string();
+        let mut res = StubResponse::new(if req.method == "OPTIONS" { 204 } else { 200 })
+            .header("Access-Control-Allow-Origin", origin.as_bytes())
+            .header("Access-Control-Allow-Credentials", "true")
+            .header("Vary", "Origin")
+            .header("Access-Control-Expose-Headers", "X-Auth-Token")
+            .header("X-Auth-Token", "s3cr3t");
+        if req.method == "OPTIONS" {
+            res = res
+                .header("Access-Control-Allow-Methods", "GET, PUT")
+                .header("Access-Control-Allow-Headers", "x-corsica-probe")
+                .header("Access-Control-Allow-Private-Network", "true");
+        }
+        res
+    })
+    .unwrap();
+    let (code, found, _) = json_scan(&server);
+    assert_eq!(code, 1);
+    has(&found, "origin-reflected", "critical");
+    has(&found, "preflight-any-origin", "high");
+    has(&found, "private-network-any-origin", "critical");
+    has(&found, "exposed-secrets", "high");
+
+    // `*` lists with credentials are names, not wildcards.
+    let server = StubServer::start(|req: &StubRequest| {
+        let origin = req.header("origin").unwrap_or("").to_string();
+        StubResponse::new(204)
+            .header("Access-Control-Allow-Origin", origin.as_bytes())
+            .header("Access-Control-Allow-Credentials", "true")
+            .header("Access-Control-Allow-Methods", "*")
+            .header("Access-Control-Allow-Headers", "*")
+            .header("Vary", "Origin")
+    })
+    .unwrap();
+    let (_, found, _) = json_scan(&server);
+    has(&found, "preflight-wildcard-with-credentials", "low");
+    // Without credentials `*` is a wildcard: any page may send the PUT, but without cookies.
+    has(&found, "preflight-any-origin", "low");
+    lacks(&found, "invalid-allow-origin");
+}
+
+#[test]
+fn correct_servers_give_nothing_above_info() {
+    // An exact allow-list with Vary.
+    let server = allowing(|o| o == "https://app.example.com");
+    let (code, found, _) = json_scan(&server);
+    assert_eq!((code, found.len()), (0, 0), "{found:?}");
+    // A public API: `*` without credentials, preflights included.
+    let server = canned(
+        200,
+        &[
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", "GET, PUT"),
+            ("Access-Control-Allow-Headers", "*"),
+        ],
+    );
+    let (code, found, _) = json_scan(&server);
+    assert_eq!(code, 0, "{found:?}");
+    assert!(found.iter().all(|(_, s)| s == "info"), "{found:?}");
+    // No CORS at all.
+    let (code, found, _) = json_scan(&canned(200, &[]));
+    assert_eq!((code, found.len()), (0, 0), "{found:?}");
+}
+
+#[test]
+fn text_output_has_the_findings_and_a_summary_table() {
+    let server = allowing(|o| o == "null");
+    let out = scan_server(&server, "/me", &[]).code(1);
+    assert!(
+        out.stdout
+            .starts_with("CRITICAL null-trusted http://api.example.com:"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("fix: Remove `null`"), "{}", out.stdout);
+    assert!(out.stdout.contains("\nScanned 1 URL in "), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("null-trusted         1  CRITICAL"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains('\u{1b}'), "no colour off a terminal");
+}
+
+#[test]
+fn targets_stream_from_files_and_stdin_and_errors_exit_2() {
+    let clean = canned(200, &[]);
+    let port = clean.addr().port();
+    let dir = TestDir::new();
+    let list =
+        format!("# two targets\nhttp://{HOST}:{port}/a\n\nhttp://{HOST}:{port}/b\nnot a url\n");
+    let file = dir.write("urls.txt", &list);
+    let out = dir
+        .corsica(["scan", "--format", "json", "--resolve"])
+        .arg(format!("{HOST}:{port}:127.0.0.1"))
+        .arg(format!("@{}", file.display()))
+        .arg("-")
+        .stdin(format!("http://{HOST}:{port}/c\n"))
+        .run()
+        .code(2);
+    let doc = out.json();
+    assert_eq!(doc["summary"]["targets"], 3);
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("urls.txt, line 5: \"not a url\": no scheme"),
+        "{errors:?}"
+    );
+    let paths: BTreeSet<String> = clean
+        .requests()
+        .iter()
+        .map(|r| r.path().to_string())
+        .collect();
+    assert_eq!(paths, ["/a", "/b", "/c"].map(String::from).into());
+
+    // A host that refuses connections: an error, exit 2, one JSON document.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let out = scan_port(port, "/", &["--format", "json"]).code(2);
+    let doc = out.json();
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot connect to"),
+        "{doc}"
+    );
+}
+
+#[test]
+fn usage_errors() {
+    let dir = TestDir::new();
+    dir.corsica(["scan", "https://a.example/", "--resolve", "nope"])
+        .run()
+        .usage_error("--resolve \"nope\": write it as HOST:PORT:ADDR");
+    dir.corsica(["scan", "https://a.example/", "-H", "bad header"])
+        .run()
+        .usage_error("-H \"bad header\"");
+    dir.corsica(["scan", "https://a.example/", "--rate", "0"])
+        .run()
+        .usage_error("--rate 0");
+    let out = dir
+        .corsica(["scan", "https://a.example/", "--rate", "0", "--json"])
+        .run()
+        .code(2);
+    assert!(
+        out.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--rate")
+    );
+}
