@@ -410,3 +410,186 @@ fn usage_errors() {
             .contains("--rate")
     );
 }
+
+/// The well-known nginx snippets: a `map` regex missing its `$` anchor, an `if` with an
+/// unanchored, unescaped regex, and `add_header` without `always` (no CORS headers on 404).
+#[test]
+fn real_nginx_with_unanchored_regexes_and_no_always() {
+    let ports = corsica_harness::nginx::free_ports(2).expect("free ports");
+    let (map_addr, if_addr) = (ports[0].0, ports[1].0);
+    let include = format!(
+        r#"
+map $http_origin $cors_origin {{
+    default "";
+    "~^http://api\.example\.com" $http_origin;
+}}
+server {{
+    listen {map_addr};
+    location = /api/me {{
+        add_header Access-Control-Allow-Origin $cors_origin;
+        add_header Access-Control-Allow-Credentials true;
+        add_header Vary Origin;
+        return 200 '{{"me": "alice"}}';
+    }}
+    location / {{
+        add_header Access-Control-Allow-Origin $cors_origin;
+        add_header Access-Control-Allow-Credentials true;
+        return 404;
+    }}
+}}
+server {{
+    listen {if_addr};
+    set $cors "";
+    if ($http_origin ~* (example.com)) {{
+        set $cors $http_origin;
+    }}
+    location / {{
+        add_header Access-Control-Allow-Origin $cors;
+        add_header Access-Control-Allow-Credentials true;
+        add_header Vary Origin;
+        return 200 '{{"me": "alice"}}';
+    }}
+}}
+"#
+    );
+    drop(ports);
+    let _nginx = corsica_harness::nginx::Nginx::start(
+        &include,
+        corsica_export::nginx::wrapper_config,
+        &[map_addr, if_addr],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+
+    let out = scan_port(map_addr.port(), "/api/me", &["--format", "json"]).code(1);
+    let found = findings(&out.json());
+    has(&found, "prefix-match", "critical");
+    has(&found, "error-status-without-cors", "low");
+    lacks(&found, "origin-reflected");
+    lacks(&found, "suffix-match");
+
+    let out = scan_port(if_addr.port(), "/api/me", &["--format", "json"]).code(1);
+    let found = findings(&out.json());
+    has(&found, "suffix-match", "critical");
+    has(&found, "substring-match", "critical");
+    has(&found, "prefix-match", "critical");
+    lacks(&found, "origin-reflected");
+    lacks(&found, "error-status-without-cors");
+}
+
+/// An HTTPS server (HTTP/2 and HTTP/1.1, a fresh self-signed certificate for api.example.com)
+/// echoing the origins `allow` accepts, with credentials and `Vary: Origin`.
+fn https_server(allow: fn(&str) -> bool) -> std::net::SocketAddr {
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use http_body_util::Full;
+    use hyper::service::service_fn;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+
+    let cert = rcgen::generate_simple_self_signed(vec![HOST.into()]).expect("a certificate");
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(cert.signing_key.serialize_der()));
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.cert.der().clone()], key)
+    .expect("server config");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(tls) = acceptor.accept(stream).await else {
+                        return;
+                    };
+                    let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let origin = req
+                            .headers()
+                            .get("origin")
+                            .and_then(|v| v.to_str().ok())
+                            .filter(|o| allow(o))
+                            .map(str::to_string);
+                        async move {
+                            let mut res = hyper::Response::builder().header("vary", "Origin");
+                            if let Some(origin) = origin {
+                                res = res
+                                    .header("access-control-allow-origin", origin)
+                                    .header("access-control-allow-credentials", "true");
+                            }
+                            Ok::<_, std::convert::Infallible>(
+                                res.body(Full::new(Bytes::from_static(b"{}"))).unwrap(),
+                            )
+                        }
+                    });
+                    let io = TokioIo::new(tls);
+                    if h2 {
+                        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+                            .serve_connection(io, service)
+                            .await;
+                    } else {
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(io, service)
+                            .await;
+                    }
+                });
+            }
+        });
+    });
+    addr
+}
+
+#[test]
+fn https_sites_trusting_http_origins() {
+    // A scheme-agnostic allow-list: `https?://(.+\.)?api.example.com`.
+    let addr = https_server(|o| {
+        ["http://", "https://"]
+            .iter()
+            .filter_map(|s| o.strip_prefix(s))
+            .any(|h| h == HOST || h.ends_with(".example.com"))
+    });
+    let port = addr.port();
+    let dir = TestDir::new();
+    let out = dir
+        .corsica(["scan", "-k", "--format", "json", "--resolve"])
+        .arg(format!("{HOST}:{port}:127.0.0.1"))
+        .arg(format!("https://{HOST}:{port}/me"))
+        .run()
+        .code(1);
+    let found = findings(&out.json());
+    has(&found, "http-origin-trusted", "high");
+    has(&found, "any-subdomain", "medium");
+    assert_eq!(found.len(), 2, "{found:?}");
+
+    // Without -k, the self-signed certificate is an error.
+    let out = dir
+        .corsica(["scan", "--format", "json", "--resolve"])
+        .arg(format!("{HOST}:{port}:127.0.0.1"))
+        .arg(format!("https://{HOST}:{port}/me"))
+        .run()
+        .code(2);
+    assert!(
+        out.json()["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("certificate"),
+        "{}",
+        out.stdout
+    );
+}
