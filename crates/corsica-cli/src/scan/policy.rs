@@ -295,14 +295,28 @@ fn difference(target: &Url, a: &Answered, expected: &(u16, ResponseHead, bool)) 
             fix: class.fix().to_string(),
         });
     };
+    let request = match &a.probe.shape {
+        Shape::Preflight {
+            method,
+            headers,
+            private_network,
+        } => {
+            let mut text = format!("preflight for {method}");
+            if !headers.is_empty() {
+                let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+                text.push_str(&format!(" with {}", names.join(", ")));
+            }
+            if *private_network {
+                text.push_str(" (Private Network Access)");
+            }
+            text.push_str(" from");
+            text
+        }
+        _ => "GET from".to_string(),
+    };
     let mode_detail = |cred: bool| {
         format!(
-            "{} {} (credentials: {}): the policy's answer {}, the server's {}",
-            if preflight {
-                "preflight for"
-            } else {
-                "GET from"
-            },
+            "{request} {} (credentials: {}): the policy's answer {}, the server's {}",
             a.probe.origin,
             if cred { "include" } else { "omit" },
             what(if cred { want_cred } else { want_anon }),
@@ -353,7 +367,7 @@ fn difference(target: &Url, a: &Answered, expected: &(u16, ResponseHead, bool)) 
             Class::PolicyVary,
             Severity::Low,
             format!(
-                "GET from {}: the policy's answer has Vary: Origin, the server's has none",
+                "GET from {}: the policy's answer depends on the origin (Vary: Origin), the server's has no Vary: Origin",
                 a.probe.origin
             ),
         );

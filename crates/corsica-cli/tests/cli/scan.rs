@@ -593,3 +593,231 @@ fn https_sites_trusting_http_origins() {
         out.stdout
     );
 }
+
+/// The policy `--policy` tests enforce.
+const POLICY: &str = r#"
+origins = ["https://app.example.com", "https://*.example.org", "http://localhost:*"]
+methods = ["GET", "PUT", "DELETE"]
+request_headers = ["Content-Type", "Authorization"]
+expose_headers = ["X-Request-Id"]
+credentials = true
+max_age = 600
+private_network = true
+
+[[route]]
+path = "/public/"
+origins = ["*"]
+"#;
+
+/// An axum app behind corsica-tower enforcing `policy` (TOML), answering every path with JSON
+/// and an `X-Request-Id`; `strip_vary` removes `Vary` from its responses (a deviation no
+/// policy can express).
+fn tower_server(policy: &str, strip_vary: bool) -> std::net::SocketAddr {
+    use axum::response::IntoResponse;
+
+    let policy = corsica::PolicyConfig::parse(policy, corsica::PolicyFormat::Toml)
+        .expect("the test policy parses")
+        .compile()
+        .expect("the test policy compiles");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let app = axum::Router::new()
+                .fallback(|| async {
+                    ([("x-request-id", "7")], "{\"me\": \"alice\"}").into_response()
+                })
+                .layer(corsica_tower::CorsLayer::new(policy))
+                .layer(axum::middleware::map_response(
+                    move |mut res: axum::response::Response| async move {
+                        if strip_vary {
+                            res.headers_mut().remove("vary");
+                        }
+                        res
+                    },
+                ));
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let _ = axum::serve(listener, app).await;
+        });
+    });
+    addr
+}
+
+/// `corsica scan --policy POLICY` against a tower server enforcing `served`: the policy-*
+/// findings as (id, origin_sent, evidence url).
+fn policy_scan(served: &str, strip_vary: bool) -> Vec<(String, String, String)> {
+    let addr = tower_server(served, strip_vary);
+    let dir = TestDir::new();
+    let policy = dir.write("cors.toml", POLICY);
+    let out = scan_port(
+        addr.port(),
+        "/api/me",
+        &["--format", "json", "--policy", policy.to_str().unwrap()],
+    );
+    let doc = out.json();
+    assert_eq!(doc["errors"], serde_json::json!([]), "{}", out.stdout);
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().starts_with("policy-"))
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["origin_sent"].as_str().unwrap_or("").to_string(),
+                f["evidence"]["url"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn ids(found: &[(String, String, String)]) -> BTreeSet<&str> {
+    found.iter().map(|(id, _, _)| id.as_str()).collect()
+}
+
+#[test]
+fn policy_enforced_by_corsica_tower_gives_no_difference() {
+    let found = policy_scan(POLICY, false);
+    assert_eq!(found, [], "{found:#?}");
+}
+
+#[test]
+fn policy_deviations_each_give_their_difference() {
+    // An extra origin: the bare domain of `https://*.example.org`, a near-miss.
+    let extra = POLICY.replace(
+        "\"http://localhost:*\"]",
+        "\"http://localhost:*\", \"https://example.org\"]",
+    );
+    let found = policy_scan(&extra, false);
+    assert!(ids(&found).contains("policy-extra-origin"), "{found:#?}");
+    assert!(
+        ids(&found).is_subset(&["policy-extra-origin", "policy-extra-preflight"].into()),
+        "{found:#?}"
+    );
+    assert!(
+        found.iter().all(|(_, o, _)| o == "https://example.org"),
+        "{found:#?}"
+    );
+
+    // A missing request header.
+    let missing = POLICY.replace(
+        "[\"Content-Type\", \"Authorization\"]",
+        "[\"Content-Type\"]",
+    );
+    let found = policy_scan(&missing, false);
+    assert_eq!(
+        ids(&found),
+        ["policy-missing-preflight"].into(),
+        "{found:#?}"
+    );
+
+    // No Vary.
+    let found = policy_scan(POLICY, true);
+    assert_eq!(ids(&found), ["policy-vary"].into(), "{found:#?}");
+
+    // A refused route: the server has no `/public/` route, so `*` is refused there.
+    let no_route = POLICY.split("[[route]]").next().unwrap().to_string();
+    let found = policy_scan(&no_route, false);
+    assert_eq!(ids(&found), ["policy-missing-origin"].into(), "{found:#?}");
+    assert!(
+        found.iter().all(|(_, _, url)| url.ends_with("/public/")),
+        "{found:#?}"
+    );
+
+    // No credentials.
+    let found = policy_scan(
+        &POLICY.replace("credentials = true", "credentials = false"),
+        false,
+    );
+    assert!(ids(&found).contains("policy-credentials"), "{found:#?}");
+}
+
+/// Validates `doc` against the SARIF 2.1.0 schema (tests/data), formats included.
+#[track_caller]
+fn assert_valid_sarif(doc: &Value) {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    let index = compiler
+        .compile(path.to_str().unwrap(), &mut schemas)
+        .unwrap_or_else(|e| panic!("the SARIF schema compiles: {e:#}"));
+    if let Err(e) = schemas.validate(doc, index) {
+        panic!("not valid SARIF 2.1.0: {e:#}\n{doc:#}");
+    }
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let vulnerable = allowing(|_| true);
+    let clean = canned(200, &[]);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dir = TestDir::new();
+    let out = dir
+        .corsica(["scan", "--format", "sarif"])
+        .args(
+            [&vulnerable, &clean]
+                .iter()
+                .flat_map(|s| {
+                    let port = s.addr().port();
+                    [
+                        format!("http://{HOST}:{port}/me"),
+                        "--resolve".to_string(),
+                        format!("{HOST}:{port}:127.0.0.1"),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        )
+        .arg(format!("http://127.0.0.1:{closed_port}/"))
+        .run()
+        .code(1);
+    let doc = out.json();
+    assert_valid_sarif(&doc);
+    assert_eq!(doc["version"], "2.1.0");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let critical = results
+        .iter()
+        .find(|r| r["ruleId"] == "origin-reflected")
+        .expect("the reflection is a result");
+    assert_eq!(critical["level"], "error");
+    assert_eq!(critical["properties"]["severity"], "critical");
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let index = critical["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rules[index]["id"], "origin-reflected");
+    let invocation = &doc["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("cannot connect to"),
+        "{invocation:#}"
+    );
+
+    // The validator does reject what SARIF forbids.
+    let mut broken = doc.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let mut schemas = boon::Schemas::new();
+    let index = boon::Compiler::new()
+        .compile(path.to_str().unwrap(), &mut schemas)
+        .unwrap();
+    assert!(schemas.validate(&broken, index).is_err());
+
+    // A clean scan: no results, still valid.
+    let out = scan_server(&clean, "/", &["--format", "sarif"]).code(0);
+    let doc = out.json();
+    assert_valid_sarif(&doc);
+    assert_eq!(doc["runs"][0]["results"], serde_json::json!([]));
+}
