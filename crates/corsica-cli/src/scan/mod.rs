@@ -277,7 +277,7 @@ async fn scan_all(
     let choice = anstream::AutoStream::choice(&std::io::stdout());
     let stdout = anstream::AutoStream::new(std::io::stdout().lock(), choice);
     let mut report = Report::begin(format, std::io::BufWriter::new(stdout))?;
-    let mut progress = Progress::new();
+    let progress = Progress::new();
     let mut running = JoinSet::new();
     let mut input_open = true;
     while input_open || !running.is_empty() {
@@ -287,12 +287,12 @@ async fn scan_all(
                 Some(Ok(url)) => {
                     running.spawn(net::scan(Arc::clone(&settings), url));
                 }
-                Some(Err(message)) => report.bad_input(message)?,
+                Some(Err(message)) => progress.suspend(|| report.bad_input(message))?,
             },
             done = running.join_next(), if !running.is_empty() => {
                 if let Some(done) = done {
                     let scanned = done.map_err(|e| CliError::new(format!("a scan task failed: {e}")))?;
-                    report.target(scanned)?;
+                    progress.suspend(|| report.target(scanned))?;
                     progress.update(&report.summary);
                 }
             }
@@ -302,35 +302,47 @@ async fn scan_all(
     report.end(started.elapsed())
 }
 
-/// A one-line progress report on standard error, only when it is a terminal.
+/// A progress line on standard error (indicatif), only when it is a terminal.
 struct Progress {
-    on: bool,
-    last: Instant,
+    bar: Option<indicatif::ProgressBar>,
 }
 
 impl Progress {
     fn new() -> Self {
-        Progress {
-            on: std::io::stderr().is_terminal(),
-            last: Instant::now(),
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new_spinner();
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+            {
+                bar.set_style(style);
+            }
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Progress { bar }
+    }
+
+    /// Runs `write` with the bar hidden, so that output on the same terminal stays clean.
+    fn suspend<T>(&self, write: impl FnOnce() -> T) -> T {
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
         }
     }
 
-    fn update(&mut self, s: &report::Summary) {
-        if !self.on || self.last.elapsed() < Duration::from_millis(100) {
-            return;
+    fn update(&self, s: &report::Summary) {
+        if let Some(bar) = &self.bar {
+            let findings: usize = s.findings.values().sum();
+            bar.set_message(format!(
+                "{} URLs scanned, {} requests, {} findings, {} errors",
+                s.targets, s.requests, findings, s.errors
+            ));
         }
-        self.last = Instant::now();
-        let findings: usize = s.findings.values().sum();
-        crate::error::eprint(&format!(
-            "\r\x1b[2Kscanned {} URLs, {} requests, {} findings, {} errors",
-            s.targets, s.requests, findings, s.errors
-        ));
     }
 
     fn finish(&self) {
-        if self.on {
-            crate::error::eprint("\r\x1b[2K");
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

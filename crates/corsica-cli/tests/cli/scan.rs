@@ -821,3 +821,70 @@ fn sarif_output_is_valid_sarif_2_1_0() {
     assert_valid_sarif(&doc);
     assert_eq!(doc["runs"][0]["results"], serde_json::json!([]));
 }
+
+#[test]
+fn per_host_limit_rate_and_probe_cap() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    // A slow server that records how many requests it serves at once.
+    let now = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let (n, m) = (Arc::clone(&now), Arc::clone(&most));
+    let server = StubServer::start(move |_: &StubRequest| {
+        let current = n.fetch_add(1, Ordering::SeqCst) + 1;
+        m.fetch_max(current, Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(15));
+        n.fetch_sub(1, Ordering::SeqCst);
+        StubResponse::new(200)
+    })
+    .unwrap();
+    let port = server.addr().port();
+    let urls: Vec<String> = (0..6)
+        .map(|i| format!("http://{HOST}:{port}/{i}"))
+        .collect();
+    let dir = TestDir::new();
+    let out = dir
+        .corsica([
+            "scan",
+            "--format",
+            "json",
+            "--per-host",
+            "2",
+            "--max-probes",
+            "5",
+        ])
+        .arg("--resolve")
+        .arg(format!("{HOST}:{port}:127.0.0.1"))
+        .args(&urls)
+        .run()
+        .code(0);
+    let doc = out.json();
+    assert_eq!(doc["summary"]["targets"], 6);
+    assert_eq!(
+        doc["summary"]["requests"], 30,
+        "5 probes for each of 6 targets"
+    );
+    assert_eq!(server.requests().len(), 30);
+    let most = most.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&most), "{most} requests at once");
+
+    // --rate 40: 20 requests take at least about half a second.
+    let start = std::time::Instant::now();
+    dir.corsica([
+        "scan",
+        "--format",
+        "json",
+        "--rate",
+        "40",
+        "--max-probes",
+        "10",
+    ])
+    .arg("--resolve")
+    .arg(format!("{HOST}:{port}:127.0.0.1"))
+    .args(&urls[..2])
+    .run()
+    .code(0);
+    let took = start.elapsed();
+    assert!(took >= std::time::Duration::from_millis(450), "{took:?}");
+}
