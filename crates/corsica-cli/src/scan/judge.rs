@@ -303,6 +303,14 @@ pub(crate) fn judge(url: &Url, answered: &[Answered]) -> Vec<Finding> {
     {
         out.retain(|f| !(IMPLIED_BY_REFLECTION.contains(&f.class) && f.severity <= any));
     }
+    // Every special-character probe starts with the target's host: a prefix match accepts them.
+    if let Some(prefix) = out
+        .iter()
+        .find(|f| f.class == Class::PrefixMatch)
+        .map(|f| f.severity)
+    {
+        out.retain(|f| !(f.class == Class::SpecialCharacters && f.severity <= prefix));
+    }
     for f in &mut out {
         f.url = url.to_string();
     }

@@ -229,8 +229,9 @@ fn indent(text: &str, n: usize) -> String {
     text.replace('\n', &format!("\n{}", " ".repeat(n)))
 }
 
-fn painted(severity: Severity) -> String {
-    let label = format!("{:<8}", severity.as_str().to_uppercase());
+/// The severity in capitals, padded to `width`, coloured on a terminal.
+fn painted(severity: Severity, width: usize) -> String {
+    let label = format!("{:<width$}", severity.as_str().to_uppercase());
     match severity {
         Severity::Critical => label.red().bold().to_string(),
         Severity::High => label.red().to_string(),
@@ -244,7 +245,7 @@ fn painted(severity: Severity) -> String {
 fn text(f: &Finding) -> String {
     let mut out = format!(
         "{} {} {}\n",
-        painted(f.severity),
+        painted(f.severity, 8),
         f.class.id().bold(),
         sanitized(&f.url)
     );
@@ -308,7 +309,7 @@ fn table(s: &Summary) -> String {
         out.push_str(&format!(
             "{:<width$}  {count:>8}  {}\n",
             class.id(),
-            painted(*worst).trim_end()
+            painted(*worst, 0)
         ));
     }
     let totals: Vec<String> = Severity::ALL
