@@ -10,6 +10,7 @@
 mod class;
 mod input;
 mod judge;
+mod keep_alive;
 mod net;
 mod policy;
 mod probe;

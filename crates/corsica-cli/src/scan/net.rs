@@ -13,6 +13,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
 use super::judge::{Answered, Finding, allowed_origin, browser_request, judge};
+use super::keep_alive::KeepAlive;
 use super::policy::PolicyProbes;
 use super::probe::{Probe, Shape, Target, error_status_probe, probes};
 use crate::check::live::USER_AGENT;
@@ -174,11 +175,17 @@ fn release_host(settings: &Settings, key: &str) {
     }
 }
 
-/// Sends one target's probes.
+/// Sends one target's probes: `http://` on one kept-alive connection, `https://` on `check`'s
+/// client (HTTP/2 or HTTP/1.1, a connection per probe).
 struct Sender<'a> {
     settings: &'a Settings,
-    client: Client,
+    client: Transport,
     sent: usize,
+}
+
+enum Transport {
+    Plain(KeepAlive),
+    Tls(Client),
 }
 
 impl<'a> Sender<'a> {
@@ -190,13 +197,18 @@ impl<'a> Sender<'a> {
                 .get(&(host.trim_matches(['[', ']']).to_ascii_lowercase(), port))
                 .copied()
         });
-        let mut client = Client::new(settings.timeout, settings.insecure).connect_to(address);
-        if target.url.scheme() == "https" {
+        let client = if target.url.scheme() == "https" {
             let tls = settings
                 .tls
                 .get_or_init(|| crate::check::live::tls::client_config(settings.insecure));
-            client = client.with_tls(Arc::clone(tls.as_ref().map_err(|e| e.clone())?));
-        }
+            Transport::Tls(
+                Client::new(settings.timeout, settings.insecure)
+                    .connect_to(address)
+                    .with_tls(Arc::clone(tls.as_ref().map_err(|e| e.clone())?)),
+            )
+        } else {
+            Transport::Plain(KeepAlive::new(address, settings.timeout))
+        };
         Ok(Sender {
             settings,
             client,
@@ -237,13 +249,15 @@ impl<'a> Sender<'a> {
         if let Some(rate) = &self.settings.rate {
             rate.wait().await;
         }
-        self.client.restart_deadline();
         self.sent += 1;
-        let received = self
-            .client
-            .send(&method, &probe.url, &headers, None)
-            .await
-            .map_err(|e| e.to_string())?;
+        let received = match &mut self.client {
+            Transport::Plain(conn) => conn.send(&method, &probe.url, &headers).await,
+            Transport::Tls(client) => {
+                client.restart_deadline();
+                client.send(&method, &probe.url, &headers, None).await
+            }
+        }
+        .map_err(|e| e.to_string())?;
         let head = received
             .headers
             .iter()

@@ -5,7 +5,7 @@
 //! Public (hidden) so that the Chromium conformance test calls [`check`] in-process: what it
 //! proves against the browser is exactly what the `corsica` binary runs.
 
-mod http1;
+pub(crate) mod http1;
 pub(crate) mod net;
 pub(crate) mod tls;
 
