@@ -109,7 +109,7 @@ pub(crate) struct ScanArgs {
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     resolve: Vec<String>,
 
-    /// At most this many probes per target (the policy's probes are counted apart).
+    /// At most this many probes per target, and as many more for --policy.
     #[arg(long, value_name = "N", default_value = "100")]
     max_probes: usize,
 

@@ -134,7 +134,11 @@ pub(crate) async fn scan(settings: Arc<Settings>, url: url::Url) -> Scanned {
     if let (Ok(()), Some(policy)) = (&result, &settings.policy) {
         result = async {
             let mut policy_answered = Vec::new();
-            for probe in policy.probes(&target, &settings.label) {
+            for probe in policy
+                .probes(&target, &settings.label)
+                .into_iter()
+                .take(settings.max_probes)
+            {
                 policy_answered.push(sender.send(probe).await?);
             }
             scanned

@@ -388,6 +388,19 @@ fn targets_stream_from_files_and_stdin_and_errors_exit_2() {
 }
 
 #[test]
+fn a_closed_standard_output_ends_the_scan_quietly() {
+    let server = allowing(|_| true);
+    let port = server.addr().port();
+    let dir = TestDir::new();
+    let (code, stderr) = dir
+        .corsica(["scan", "--resolve"])
+        .arg(format!("{HOST}:{port}:127.0.0.1"))
+        .arg(format!("http://{HOST}:{port}/me"))
+        .run_with_closed_stdout();
+    assert_eq!((code, stderr.as_str()), (0, ""));
+}
+
+#[test]
 fn usage_errors() {
     let dir = TestDir::new();
     dir.corsica(["scan", "https://a.example/", "--resolve", "nope"])
