@@ -388,6 +388,37 @@ fn targets_stream_from_files_and_stdin_and_errors_exit_2() {
 }
 
 #[test]
+fn headers_go_with_every_probe() {
+    // CORS only for logged-in users: the reflection shows only with the session cookie.
+    let server = StubServer::start(|req: &StubRequest| {
+        let mut res = StubResponse::new(200).header("Vary", "Origin");
+        if let (Some(o), Some("session=abc")) = (req.header("origin"), req.header("cookie")) {
+            res = res
+                .header("Access-Control-Allow-Origin", o)
+                .header("Access-Control-Allow-Credentials", "true");
+        }
+        res
+    })
+    .unwrap();
+    let (code, found, _) = json_scan(&server);
+    assert_eq!((code, found.len()), (0, 0), "{found:?}");
+    let out = scan_server(
+        &server,
+        "/me",
+        &["--format", "json", "-H", "Cookie: session=abc"],
+    );
+    has(&findings(&out.json()), "origin-reflected", "critical");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .rev()
+            .take(10)
+            .all(|r| r.header("cookie") == Some("session=abc"))
+    );
+}
+
+#[test]
 fn a_closed_standard_output_ends_the_scan_quietly() {
     let server = allowing(|_| true);
     let port = server.addr().port();
