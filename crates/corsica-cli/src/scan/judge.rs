@@ -69,10 +69,39 @@ pub(crate) struct Answered {
     pub(crate) status: u16,
 }
 
-/// What the browser concluded on one answered probe.
-struct Reads {
-    credentialed: Result<(), CorsError>,
-    anonymous: Result<(), CorsError>,
+/// What the browser concluded on one answered probe: the CORS check (or, for a preflight, the
+/// CORS-preflight check) with and without credentials.
+pub(crate) struct Reads {
+    /// With `credentials: 'include'`.
+    pub(crate) credentialed: Result<(), CorsError>,
+    /// With `credentials: 'omit'`.
+    pub(crate) anonymous: Result<(), CorsError>,
+}
+
+/// The browser's checks of `head` as the answer to `probe`; `None` when a browser cannot make
+/// the request at all.
+pub(crate) fn browser_reads(probe: &Probe, head: &ResponseHead) -> Option<Reads> {
+    let check = |mode| -> Option<Result<(), CorsError>> {
+        let request = browser_request(probe, mode)?;
+        Some(match probe.shape {
+            Shape::Preflight { .. } => preflight_check(&request, head).map(|_| ()),
+            _ => cors_check(&request, head),
+        })
+    };
+    Some(Reads {
+        credentialed: check(CredentialsMode::Include)?,
+        anonymous: check(CredentialsMode::Omit)?,
+    })
+}
+
+/// Whether `head` has `Vary: Origin` (or `Vary: *`), so that a cache keys it by origin.
+pub(crate) fn varies_by_origin(head: &ResponseHead) -> bool {
+    head.lines("vary").any(|line| {
+        String::from_utf8_lossy(line)
+            .split(',')
+            .map(str::trim)
+            .any(|v| v == "*" || v.eq_ignore_ascii_case("origin"))
+    })
 }
 
 impl Answered {
@@ -81,17 +110,7 @@ impl Answered {
     }
 
     fn reads(&self) -> Option<Reads> {
-        let check = |mode| -> Option<Result<(), CorsError>> {
-            let request = self.request(mode)?;
-            Some(match self.probe.shape {
-                Shape::Preflight { .. } => preflight_check(&request, &self.head).map(|_| ()),
-                _ => cors_check(&request, &self.head),
-            })
-        };
-        Some(Reads {
-            credentialed: check(CredentialsMode::Include)?,
-            anonymous: check(CredentialsMode::Omit)?,
-        })
+        browser_reads(&self.probe, &self.head)
     }
 
     fn value(&self, name: &str) -> Option<String> {
@@ -112,15 +131,6 @@ impl Answered {
 
     fn credentials_true(&self) -> bool {
         self.value("access-control-allow-credentials").as_deref() == Some("true")
-    }
-
-    fn varies_by_origin(&self) -> bool {
-        self.head.lines("vary").any(|line| {
-            String::from_utf8_lossy(line)
-                .split(',')
-                .map(str::trim)
-                .any(|v| v == "*" || v.eq_ignore_ascii_case("origin"))
-        })
     }
 
     fn evidence(&self, reads: Option<&Reads>, detail: String) -> Evidence {
@@ -461,7 +471,7 @@ fn passive(
             format!("browsers refuse Access-Control-Allow-Origin: {value}"),
         ));
     }
-    if a.probe.shape == Shape::Get && a.allow_origin_echoes() && !a.varies_by_origin() {
+    if a.probe.shape == Shape::Get && a.allow_origin_echoes() && !varies_by_origin(&a.head) {
         let echoed = Some(origin.to_string());
         let dynamic = baseline_allow_origin.is_none_or(|b| *b != echoed);
         if dynamic {

@@ -10,7 +10,7 @@ use corsica::{Origin, Policy, RawRequest};
 use url::Url;
 
 use super::class::{Class, Severity};
-use super::judge::{Answered, Evidence, Finding, browser_request};
+use super::judge::{Answered, Evidence, Finding, browser_reads, browser_request, varies_by_origin};
 use super::probe::{Probe, ProbeFor, Shape, Target};
 
 /// A method no policy names, for the refused-method preflight.
@@ -230,45 +230,22 @@ fn origins(patterns: &[String], label: &str) -> (Vec<Origin>, Vec<Origin>) {
 /// What a browser makes of a response, for one probe: reads (or passes) with and without
 /// credentials, and the headers the script reads.
 fn verdict(a: &Answered, head: &ResponseHead) -> ((bool, bool), Vec<String>) {
-    let probe_with = |mode| {
-        browser_request(&a.probe, mode).map(|request| {
-            let ok = match a.probe.shape {
-                Shape::Preflight { .. } => {
-                    corsica::browser::preflight_check(&request, head).is_ok()
-                }
-                _ => corsica::browser::cors_check(&request, head).is_ok(),
-            };
-            (ok, request)
-        })
+    let Some(reads) = browser_reads(&a.probe, head) else {
+        return ((false, false), Vec::new());
     };
-    let credentialed = probe_with(CredentialsMode::Include);
-    let anonymous = probe_with(CredentialsMode::Omit);
-    let exposed = match (&credentialed, &anonymous) {
-        (Some((true, r)), _) | (_, Some((true, r))) => {
-            if matches!(a.probe.shape, Shape::Preflight { .. }) {
-                Vec::new()
-            } else {
-                exposed_headers(r, head)
-            }
-        }
-        _ => Vec::new(),
+    let (credentialed, anonymous) = (reads.credentialed.is_ok(), reads.anonymous.is_ok());
+    let mode = if credentialed {
+        CredentialsMode::Include
+    } else {
+        CredentialsMode::Omit
     };
-    (
-        (
-            credentialed.is_some_and(|(ok, _)| ok),
-            anonymous.is_some_and(|(ok, _)| ok),
-        ),
-        exposed,
-    )
-}
-
-fn varies_by_origin(head: &ResponseHead) -> bool {
-    head.lines("vary").any(|line| {
-        String::from_utf8_lossy(line)
-            .split(',')
-            .map(str::trim)
-            .any(|v| v == "*" || v.eq_ignore_ascii_case("origin"))
-    })
+    let exposed = match (&a.probe.shape, credentialed || anonymous) {
+        (Shape::Preflight { .. }, _) | (_, false) => Vec::new(),
+        _ => browser_request(&a.probe, mode)
+            .map(|request| exposed_headers(&request, head))
+            .unwrap_or_default(),
+    };
+    ((credentialed, anonymous), exposed)
 }
 
 fn difference(target: &Url, a: &Answered, expected: &(u16, ResponseHead, bool)) -> Vec<Finding> {
