@@ -779,6 +779,20 @@ fn policy_deviations_each_give_their_difference() {
         false,
     );
     assert!(ids(&found).contains("policy-credentials"), "{found:#?}");
+
+    // X-Request-Id not exposed.
+    let found = policy_scan(
+        &POLICY.replace("expose_headers = [\"X-Request-Id\"]\n", ""),
+        false,
+    );
+    assert_eq!(ids(&found), ["policy-expose-headers"].into(), "{found:#?}");
+
+    // No Private Network Access.
+    let found = policy_scan(
+        &POLICY.replace("private_network = true", "private_network = false"),
+        false,
+    );
+    assert_eq!(ids(&found), ["policy-private-network"].into(), "{found:#?}");
 }
 
 /// Validates `doc` against the SARIF 2.1.0 schema (tests/data), formats included.
