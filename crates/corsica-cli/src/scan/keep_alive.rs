@@ -168,7 +168,10 @@ async fn exchange(
         .await
         .map_err(|e| broken("sending the request failed", e))?;
     loop {
-        let end = read_until(conn, target, |buf| http1::head_end(buf, 0, 0)).await?;
+        let end = read_until(conn, target, MAX_HEAD_BYTES, |buf| {
+            http1::head_end(buf, 0, 0)
+        })
+        .await?;
         let head = http1::parse_head(&conn.buf[..end]).map_err(|e| NetError::Protocol {
             target: target.to_string(),
             error: e.to_string(),
@@ -184,22 +187,24 @@ async fn exchange(
     }
 }
 
-/// Reads until `found` says where what is wanted ends in the buffer.
+/// Reads until `found` says where what is wanted ends in the buffer, or more than `limit`
+/// bytes are buffered (an error: a head or a chunk line that never ends).
 async fn read_until(
     conn: &mut Connection,
     target: &str,
+    limit: usize,
     found: impl Fn(&[u8]) -> Option<usize>,
 ) -> Result<usize, NetError> {
     loop {
         if let Some(end) = found(&conn.buf) {
             return Ok(end);
         }
-        if conn.buf.len() > MAX_HEAD_BYTES {
+        if conn.buf.len() > limit {
             return Err(NetError::Protocol {
                 target: target.to_string(),
                 error: format!(
-                    "the response head is longer than {} KiB",
-                    MAX_HEAD_BYTES / 1024
+                    "more than {} KiB without the end of a response head or chunk line",
+                    limit / 1024
                 ),
             });
         }
@@ -257,7 +262,10 @@ async fn skip_body(
     if length > MAX_BODY_BYTES {
         return Ok(false);
     }
-    read_until(conn, target, |buf| (buf.len() >= length).then_some(length)).await?;
+    read_until(conn, target, usize::MAX, |buf| {
+        (buf.len() >= length).then_some(length)
+    })
+    .await?;
     conn.buf.drain(..length);
     Ok(true)
 }
@@ -266,7 +274,7 @@ async fn skip_chunks(conn: &mut Connection, target: &str) -> Result<bool, NetErr
     let line_end = |buf: &[u8]| buf.iter().position(|b| *b == b'\n').map(|i| i + 1);
     let mut total = 0usize;
     loop {
-        let end = read_until(conn, target, line_end).await?;
+        let end = read_until(conn, target, MAX_HEAD_BYTES, line_end).await?;
         let line = String::from_utf8_lossy(&conn.buf[..end]).to_string();
         conn.buf.drain(..end);
         let size = line.split(';').next().unwrap_or("").trim();
@@ -276,7 +284,7 @@ async fn skip_chunks(conn: &mut Connection, target: &str) -> Result<bool, NetErr
         if size == 0 {
             // Trailers, up to the empty line.
             loop {
-                let end = read_until(conn, target, line_end).await?;
+                let end = read_until(conn, target, MAX_HEAD_BYTES, line_end).await?;
                 let empty = conn.buf[..end].iter().all(|b| matches!(b, b'\r' | b'\n'));
                 conn.buf.drain(..end);
                 if empty {
@@ -284,12 +292,15 @@ async fn skip_chunks(conn: &mut Connection, target: &str) -> Result<bool, NetErr
                 }
             }
         }
-        total += size;
+        total = total.saturating_add(size);
         if total > MAX_BODY_BYTES {
             return Ok(false);
         }
         let want = size + 2;
-        read_until(conn, target, |buf| (buf.len() >= want).then_some(want)).await?;
+        read_until(conn, target, usize::MAX, |buf| {
+            (buf.len() >= want).then_some(want)
+        })
+        .await?;
         conn.buf.drain(..want);
     }
 }
@@ -363,6 +374,33 @@ mod tests {
             }
             drop(client);
             // Four answers on the first connection, the fifth on a second one.
+            assert_eq!(server.await.unwrap(), 2);
+        });
+    }
+
+    #[test]
+    fn large_bodies_are_read_past_or_end_the_connection() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut big = b"HTTP/1.1 200 OK\r\nContent-Length: 600000\r\n\r\n".to_vec();
+            big.resize(big.len() + 600_000, b'x');
+            let big: &'static [u8] = Box::leak(big.into_boxed_slice());
+            let (addr, server) = serve(vec![
+                big,
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n",
+                b"HTTP/1.1 204 No Content\r\nA: 3\r\n\r\n",
+            ])
+            .await;
+            let url: Url = format!("http://{addr}/").parse().unwrap();
+            let mut client = KeepAlive::new(None, Duration::from_secs(5));
+            assert_eq!(client.send("GET", &url, &[]).await.unwrap().status, 200);
+            // A chunk larger than anything worth reading: the connection is dropped, no panic.
+            assert_eq!(client.send("GET", &url, &[]).await.unwrap().status, 200);
+            assert_eq!(client.send("GET", &url, &[]).await.unwrap().status, 204);
+            drop(client);
             assert_eq!(server.await.unwrap(), 2);
         });
     }

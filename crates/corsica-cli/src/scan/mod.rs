@@ -169,15 +169,21 @@ impl ScanArgs {
     }
 
     fn settings(&self) -> Result<Settings, CliError> {
-        if self.concurrency == 0 || self.per_host == 0 || self.max_probes == 0 {
-            return Err(CliError::new(
-                "--concurrency, --per-host and --max-probes need a number above 0",
-            ));
+        for (flag, n) in [
+            ("--concurrency", self.concurrency),
+            ("--per-host", self.per_host),
+            ("--max-probes", self.max_probes),
+        ] {
+            if !(1..=100_000).contains(&n) {
+                return Err(CliError::new(format!(
+                    "{flag} {n}: a number from 1 to 100000"
+                )));
+            }
         }
         let rate = match self.rate {
-            Some(r) if !(r.is_finite() && r > 0.0) => {
+            Some(r) if !(r.is_finite() && (0.001..=1e9).contains(&r)) => {
                 return Err(CliError::new(format!(
-                    "--rate {r}: a number of requests per second above 0, e.g. --rate 100"
+                    "--rate {r}: a number of requests per second from 0.001 to 1000000000, e.g. --rate 100"
                 )));
             }
             Some(r) => Some(Rate::new(r)),

@@ -443,6 +443,15 @@ fn usage_errors() {
     dir.corsica(["scan", "https://a.example/", "--rate", "0"])
         .run()
         .usage_error("--rate 0");
+    dir.corsica(["scan", "https://a.example/", "--rate", "1e-300"])
+        .run()
+        .usage_error("--rate 0.000");
+    dir.corsica(["scan", "https://a.example/", "--concurrency", "99999999999"])
+        .run()
+        .usage_error("--concurrency 99999999999: a number from 1 to 100000");
+    dir.corsica(["scan", "https://a.example/", "--per-host", "0"])
+        .run()
+        .usage_error("--per-host 0");
     let out = dir
         .corsica(["scan", "https://a.example/", "--rate", "0", "--json"])
         .run()
