@@ -9,6 +9,7 @@ use crate::export::ExportArgs;
 use crate::har::HarArgs;
 use crate::policy::PolicyCommand;
 use crate::proxy::ProxyArgs;
+use crate::scan::ScanArgs;
 
 const TOP_AFTER_HELP: &str = "\
 Examples:
@@ -88,6 +89,8 @@ pub(crate) enum Command {
     Export(ExportArgs),
     /// Explain every CORS request of a devtools or Playwright recording (HAR).
     Har(HarArgs),
+    /// Find CORS misconfigurations on live URLs, each confirmed as a browser would.
+    Scan(ScanArgs),
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ mod har;
 mod output;
 mod policy;
 mod proxy;
+mod scan;
 mod signal;
 
 use std::io::Write;
@@ -48,6 +49,7 @@ pub fn run() -> ExitCode {
         Command::Proxy(args) => proxy::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Har(args) => har::run(&args),
+        Command::Scan(args) => scan::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

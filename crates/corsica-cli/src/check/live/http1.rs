@@ -86,6 +86,18 @@ pub(crate) fn encode_request(
     headers: &[(String, Vec<u8>)],
     body: Option<&[u8]>,
 ) -> Vec<u8> {
+    encode_request_on(method, url, headers, body, false)
+}
+
+/// [`encode_request`], asking to keep the connection open when `keep_alive` (`corsica scan`
+/// sends a target's probes on one connection).
+pub(crate) fn encode_request_on(
+    method: &str,
+    url: &Url,
+    headers: &[(String, Vec<u8>)],
+    body: Option<&[u8]>,
+    keep_alive: bool,
+) -> Vec<u8> {
     let target = &url[Position::BeforePath..Position::AfterQuery];
     let target = if target.is_empty() { "/" } else { target };
     let host = &url[Position::BeforeHost..Position::AfterPort];
@@ -111,7 +123,11 @@ pub(crate) fn encode_request(
         let len = body.map_or(0, <[u8]>::len);
         out.extend_from_slice(format!("Content-Length: {len}\r\n").as_bytes());
     }
-    out.extend_from_slice(b"Connection: close\r\n\r\n");
+    out.extend_from_slice(if keep_alive {
+        b"Connection: keep-alive\r\n\r\n".as_slice()
+    } else {
+        b"Connection: close\r\n\r\n".as_slice()
+    });
     if let Some(body) = body {
         out.extend_from_slice(body);
     }
@@ -161,7 +177,7 @@ pub(crate) async fn read_head_and_rest<R: AsyncRead + Unpin>(
 
 /// Where the head that starts at `start` ends (just after its blank line), searching the bytes
 /// from `scanned` on (minus the few that a terminator could straddle).
-fn head_end(buf: &[u8], start: usize, scanned: usize) -> Option<usize> {
+pub(crate) fn head_end(buf: &[u8], start: usize, scanned: usize) -> Option<usize> {
     let from = scanned.saturating_sub(3).max(start);
     let mut i = from;
     while i < buf.len() {

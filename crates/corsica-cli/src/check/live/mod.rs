@@ -8,9 +8,9 @@
 mod body;
 mod diagnose;
 pub(crate) mod http1;
-mod net;
+pub(crate) mod net;
 mod peer;
-mod tls;
+pub(crate) mod tls;
 
 use std::net::IpAddr;
 use std::time::Duration;

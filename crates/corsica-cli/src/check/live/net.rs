@@ -269,6 +269,8 @@ pub(crate) struct Client {
     tls: Option<Arc<ClientConfig>>,
     deadline: Instant,
     timeout: Duration,
+    /// Where to connect instead of resolving the URL's host (`corsica scan --resolve`).
+    address: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Client {
@@ -289,6 +291,7 @@ impl Client {
             tls: None,
             deadline: Instant::now() + timeout,
             timeout,
+            address: None,
         }
     }
 
@@ -296,6 +299,23 @@ impl Client {
     pub(crate) fn trust(&mut self, roots: Vec<rustls::pki_types::CertificateDer<'static>>) {
         self.roots = roots;
         self.tls = None;
+    }
+
+    /// Connects to `address` instead of resolving the URL's host (as curl's `--resolve`).
+    pub(crate) fn connect_to(mut self, address: Option<SocketAddr>) -> Self {
+        self.address = address;
+        self
+    }
+
+    /// Uses this TLS configuration (shared by many clients) instead of building one.
+    pub(crate) fn with_tls(mut self, config: Arc<ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
+    }
+
+    /// Starts the timeout again: the next request has the whole of it.
+    pub(crate) fn restart_deadline(&mut self) {
+        self.deadline = Instant::now() + self.timeout;
     }
 
     /// Sends one request and reads the response head (and the start of the body).
@@ -377,6 +397,7 @@ impl Client {
 
     async fn connect(&self, url: &Url, port: u16, target: &str) -> Result<TcpStream, NetError> {
         let addrs: Vec<SocketAddr> = match url.host() {
+            _ if self.address.is_some() => self.address.into_iter().collect(),
             Some(Host::Ipv4(ip)) => vec![SocketAddr::new(ip.into(), port)],
             Some(Host::Ipv6(ip)) => vec![SocketAddr::new(ip.into(), port)],
             Some(Host::Domain(host)) => {
