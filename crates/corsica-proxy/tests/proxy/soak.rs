@@ -39,10 +39,9 @@ const CLIENTS: usize = 32;
 /// A pooled client that reuses a connection only while it is younger than the proxy's header
 /// timeout here (500 ms): past it the proxy may close the connection just as a request goes out
 /// on it, the keep-alive race every HTTP/1.1 client must avoid (browsers retry such requests).
-fn load_client() -> hyper_util::client::legacy::Client<
-    hyper_util::client::legacy::connect::HttpConnector,
-    TestBody,
-> {
+fn load_client()
+-> hyper_util::client::legacy::Client<hyper_util::client::legacy::connect::HttpConnector, TestBody>
+{
     hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
         .pool_idle_timeout(Duration::from_millis(250))
         .build_http()
