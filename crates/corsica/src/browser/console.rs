@@ -3,6 +3,8 @@
 
 use super::address_space::AddressSpace;
 use super::error::{CorsError, CorsErrorKind};
+use super::profile::Engine;
+use super::templates;
 
 /// Which API made the request. Chromium's console words some reasons differently for each.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -248,6 +250,84 @@ impl CorsError {
         ));
         s.push_str(&self.reason_for(initiator));
         s
+    }
+}
+
+impl CorsError {
+    /// Firefox's reason code for this error (the `security.properties` key its console files
+    /// the message under, and the name of MDN's page about it), `None` for Chromium and WebKit,
+    /// which have none.
+    ///
+    /// ```
+    /// use corsica::browser::{CorsError, CorsErrorKind, Engine};
+    /// let e = CorsError::new(CorsErrorKind::MissingAllowOriginHeader, "");
+    /// assert_eq!(e.reason_code(Engine::Firefox), Some("CORSMissingAllowOrigin2"));
+    /// assert_eq!(e.reason_code(Engine::WebKit), None);
+    /// ```
+    pub fn reason_code(&self, engine: Engine) -> Option<&'static str> {
+        templates::template(engine, self.kind).and_then(|t| t.code)
+    }
+
+    /// The lines `engine`'s console prints for this error, in order: the one line Chromium
+    /// prints (see [`console_message`](Self::console_message)); Firefox's reason line, followed
+    /// for a failed preflight by its "CORS request did not succeed" line; WebKit's reason line
+    /// and its "Fetch API cannot load … due to access control checks." line.
+    ///
+    /// `status` is the status of the response the failure was found on, which Firefox and
+    /// WebKit print with some errors.
+    ///
+    /// ```
+    /// use corsica::browser::{CorsError, CorsErrorKind, Engine};
+    ///
+    /// let e = CorsError::new(CorsErrorKind::MissingAllowOriginHeader, "");
+    /// let url = "https://api.example/data";
+    /// let lines = e.console_lines(Engine::WebKit, url, None, "https://app.example", Some(200));
+    /// assert_eq!(
+    ///     lines,
+    ///     [
+    ///         "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200",
+    ///         "Fetch API cannot load https://api.example/data due to access control checks.",
+    ///     ]
+    /// );
+    /// let lines = e.console_lines(Engine::Firefox, url, None, "https://app.example", Some(200));
+    /// assert_eq!(
+    ///     lines,
+    ///     ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource \
+    ///       at https://api.example/data. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} \
+    ///       missing). Status code: 200."]
+    /// );
+    /// ```
+    pub fn console_lines(
+        &self,
+        engine: Engine,
+        url: &str,
+        redirected_from: Option<&str>,
+        origin: &str,
+        status: Option<u16>,
+    ) -> Vec<String> {
+        let Some(template) = templates::template(engine, self.kind) else {
+            return match engine {
+                Engine::Chromium => vec![self.console_message(url, redirected_from, origin)],
+                _ => Vec::new(),
+            };
+        };
+        let mut lines = vec![template.render(url, origin, &self.failed_parameter, status)];
+        match engine {
+            Engine::Firefox if self.kind == CorsErrorKind::PreflightDisallowedRedirect => {
+                lines.push(
+                    templates::template(engine, CorsErrorKind::PreflightInvalidStatus)
+                        .map(|t| t.render(url, origin, "", status))
+                        .unwrap_or_default(),
+                );
+                lines.push(templates::FF_DID_NOT_SUCCEED.render(url, origin, "", None));
+            }
+            Engine::Firefox if self.kind.arises_in_preflight() => {
+                lines.push(templates::FF_DID_NOT_SUCCEED.render(url, origin, "", None));
+            }
+            Engine::WebKit => lines.push(templates::WK_CANNOT_LOAD.render(url, origin, "", None)),
+            _ => {}
+        }
+        lines
     }
 }
 

@@ -11,6 +11,7 @@ use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
 use super::expose::exposed_headers;
 use super::preflight::{PreflightResult, preflight_check_traced};
+use super::profile::Engine;
 use super::redirect::{follow_redirect_traced, location_url};
 use super::request::{BrowserRequest, RequestMode, ResponseTainting};
 use super::response::ResponseHead;
@@ -78,6 +79,9 @@ pub struct Verdict {
     pub url: Url,
     /// Every check the browser ran, stage by stage.
     pub trace: Trace,
+    /// The engine whose behaviour the fetch followed (the request's
+    /// [`profile`](BrowserRequest::profile)).
+    pub engine: Engine,
 }
 
 impl Verdict {
@@ -96,12 +100,71 @@ impl Verdict {
         self.result.as_ref().err().and_then(FetchError::as_cors)
     }
 
-    /// The line Chromium's console prints for a `fetch()` blocked by CORS (see
-    /// [`CorsError::console_message`]); `None` when the fetch was not blocked by CORS.
+    /// The first line the [engine](Self::engine)'s console prints for a `fetch()` blocked by
+    /// CORS, the one that says why (see [`console_lines`](Self::console_lines)); `None` when the
+    /// fetch was not blocked by CORS.
     pub fn console_message(&self) -> Option<String> {
+        self.console_lines().into_iter().next()
+    }
+
+    /// Every line the [engine](Self::engine)'s console prints for a `fetch()` blocked by CORS
+    /// (see [`CorsError::console_lines`]); empty when it was not blocked by CORS.
+    pub fn console_lines(&self) -> Vec<String> {
         let redirected_from = (self.initial_url != self.url).then(|| self.initial_url.as_str());
+        let status = self
+            .trace
+            .failure()
+            .map(|(stage, _)| stage)
+            .or(self.trace.stages.last())
+            .and_then(|stage| stage.status);
         self.cors_error()
-            .map(|e| e.console_message(self.url.as_str(), redirected_from, self.origin.as_str()))
+            .map(|e| {
+                e.console_lines(
+                    self.engine,
+                    self.url.as_str(),
+                    redirected_from,
+                    self.origin.as_str(),
+                    status,
+                )
+            })
+            .unwrap_or_default()
+    }
+
+    /// Warnings the engine's console prints about a fetch it let through: Firefox warns when
+    /// `Access-Control-Allow-Headers: *` let `Authorization` through (the Fetch Standard
+    /// requires it listed by name; Chromium and WebKit stay silent).
+    pub fn console_warnings(&self) -> Vec<String> {
+        if self.engine != Engine::Firefox {
+            return Vec::new();
+        }
+        self.trace
+            .stages
+            .iter()
+            .filter(|s| s.notes.contains(&Note::WildcardCoveredAuthorization))
+            .map(|s| {
+                super::templates::FF_AUTHORIZATION_UNDER_WILDCARD.render(
+                    s.url.as_str(),
+                    self.origin.as_str(),
+                    "",
+                    None,
+                )
+            })
+            .collect()
+    }
+
+    /// The reason code the engine files the console message under (Firefox's
+    /// `security.properties` key, e.g. `CORSMissingAllowOrigin2`), if it has one.
+    pub fn reason_code(&self) -> Option<&'static str> {
+        self.cors_error().and_then(|e| e.reason_code(self.engine))
+    }
+
+    /// What `String(error)` is in the page when the fetch failed (`TypeError: Failed to fetch`,
+    /// `TypeError: NetworkError when attempting to fetch resource.`, `TypeError: Load failed`).
+    pub fn script_error(&self) -> Option<&'static str> {
+        self.result
+            .as_ref()
+            .err()
+            .map(|_| self.engine.profile().script_error())
     }
 }
 
@@ -441,6 +504,7 @@ impl Exchange {
                 .clone()
                 .unwrap_or_else(|| self.request.url().clone()),
             trace: self.trace.clone(),
+            engine: self.request.profile().engine(),
         }
     }
 }

@@ -62,11 +62,13 @@ mod exchange;
 mod expose;
 mod mime;
 mod preflight;
+mod profile;
 mod range;
 mod redirect;
 mod request;
 mod response;
 mod safelist;
+mod templates;
 mod trace;
 
 pub use address_space::AddressSpace;
@@ -77,6 +79,7 @@ pub use error::{CorsError, CorsErrorKind, FetchError, NetworkError, UnknownName}
 pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, simulate};
 pub use expose::exposed_headers;
 pub use preflight::{CHROMIUM_MAX_AGE_CAP, PreflightResult, Star, preflight_check};
+pub use profile::{BrowserProfile, Engine};
 pub use redirect::{MAX_REDIRECTS, follow_redirect};
 pub use request::{
     BrowserRequest, BrowserRequestBuilder, CredentialsMode, RequestError, RequestMode,

@@ -5,6 +5,7 @@
 use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind};
 use super::mime::isomorphic_decode;
+use super::profile::{BrowserProfile, Engine};
 use super::request::{BrowserRequest, CredentialsMode};
 use super::response::{LOCATION, ResponseHead};
 use super::trace::{Note, Rule, Stage};
@@ -71,7 +72,12 @@ impl PreflightResult {
     /// or [`InvalidAllowHeadersPreflightResponse`](CorsErrorKind::InvalidAllowHeadersPreflightResponse)
     /// when an element of the list is not a token.
     pub fn parse(response: &ResponseHead, credentials: CredentialsMode) -> Result<Self, CorsError> {
-        Self::parse_traced(&mut Stage::detached(), response, credentials)
+        Self::parse_traced(
+            &mut Stage::detached(),
+            response,
+            credentials,
+            &BrowserProfile::chromium(),
+        )
     }
 
     /// [`parse`](Self::parse), recording the two syntax checks in `stage`.
@@ -79,14 +85,21 @@ impl PreflightResult {
         stage: &mut Stage,
         response: &ResponseHead,
         credentials: CredentialsMode,
+        profile: &BrowserProfile,
     ) -> Result<Self, CorsError> {
         let mut list = |rule, name, lowercase, kind| {
             let value = response.get(name);
             let items = parse_allow_list(value.as_deref(), lowercase);
-            let result = items
-                .as_ref()
-                .map(|_| ())
-                .ok_or_else(|| CorsError::new(kind, ""));
+            let result = items.as_ref().map(|_| ()).map_err(|bad| {
+                // What the console quotes: nothing (Chromium), the bad element (Firefox), the
+                // whole value (WebKit).
+                let quoted = match profile.engine() {
+                    Engine::Chromium => String::new(),
+                    Engine::Firefox => isomorphic_decode(bad),
+                    Engine::WebKit => value.as_deref().map(isomorphic_decode).unwrap_or_default(),
+                };
+                CorsError::new(kind, quoted)
+            });
             stage.check(
                 rule,
                 Some(name),
@@ -111,7 +124,7 @@ impl PreflightResult {
         Ok(PreflightResult {
             methods,
             headers,
-            max_age: parse_max_age(response.get(ACCESS_CONTROL_MAX_AGE).as_deref()),
+            max_age: profile.max_age(response.get(ACCESS_CONTROL_MAX_AGE).as_deref()),
             credentials: credentials == CredentialsMode::Include,
             private_network: response
                 .get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK)
@@ -257,11 +270,11 @@ impl PreflightResult {
 /// Parses an `Access-Control-Allow-Methods` / `-Headers` value as Chromium does: Fetch "get"
 /// (lines joined with `", "`), split on `,`, spaces and tabs trimmed, empty elements skipped,
 /// every other element a token. `None` on a non-token element.
-fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Option<Vec<String>> {
+fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Result<Vec<String>, Vec<u8>> {
     let mut items = Vec::new();
     if let Some(value) = value {
         for element in list::elements(value) {
-            let element = element.ok()?;
+            let element = element.map_err(<[u8]>::to_vec)?;
             let element = if lowercase {
                 element.to_ascii_lowercase()
             } else {
@@ -272,7 +285,7 @@ fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Option<Vec<String>
     }
     items.sort_unstable();
     items.dedup();
-    Some(items)
+    Ok(items)
 }
 
 /// Reads `Access-Control-Max-Age` (already joined with Fetch "get") as Chromium does: an
@@ -369,30 +382,39 @@ pub(crate) fn preflight_check_traced(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<PreflightResult, CorsError> {
-    let redirect = if response.is_redirect() {
-        Err(CorsError::new(
-            CorsErrorKind::PreflightDisallowedRedirect,
-            "",
-        ))
-    } else {
-        Ok(())
+    let check_status = |stage: &mut Stage| {
+        let status = if response.has_ok_status() {
+            Ok(())
+        } else {
+            Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""))
+        };
+        stage.check(Rule::OkStatus, None, None, "200-299", status.clone());
+        status
     };
-    stage.check(
-        Rule::PreflightNotRedirected,
-        Some(LOCATION),
-        response.get(LOCATION).as_deref(),
-        "no redirect",
-        redirect.clone(),
-    );
-    redirect?;
-    cors_check_traced(stage, request, response, true)?;
-    let status = if response.has_ok_status() {
-        Ok(())
+    if request.profile().preflight_status_first() {
+        // WebKit: the status first, a redirect being just a status that is not ok.
+        check_status(stage)?;
+        cors_check_traced(stage, request, response, true)?;
     } else {
-        Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""))
-    };
-    stage.check(Rule::OkStatus, None, None, "200-299", status.clone());
-    status?;
+        let redirect = if response.is_redirect() {
+            Err(CorsError::new(
+                CorsErrorKind::PreflightDisallowedRedirect,
+                "",
+            ))
+        } else {
+            Ok(())
+        };
+        stage.check(
+            Rule::PreflightNotRedirected,
+            Some(LOCATION),
+            response.get(LOCATION).as_deref(),
+            "no redirect",
+            redirect.clone(),
+        );
+        redirect?;
+        cors_check_traced(stage, request, response, true)?;
+        check_status(stage)?;
+    }
     if let Some(target) = request.private_network() {
         let value = response.get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK);
         let result = match value.as_deref() {
@@ -416,7 +438,8 @@ pub(crate) fn preflight_check_traced(
         );
         result?;
     }
-    let result = PreflightResult::parse_traced(stage, response, request.credentials())?;
+    let result =
+        PreflightResult::parse_traced(stage, response, request.credentials(), request.profile())?;
     let method = request.method();
     let allowed = result.check_method(method);
     stage.check(
