@@ -1294,6 +1294,7 @@ fn config(s: &Scenario, urls: &Urls) -> live::Config {
         private_network: false,
         timeout: Duration::from_secs(10),
         insecure: false,
+        engine: corsica::browser::Engine::Chromium,
     }
 }
 

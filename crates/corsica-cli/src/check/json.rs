@@ -3,8 +3,10 @@
 //! ```text
 //! {"allowed", "preflight": {"sent", "status", "headers", "cache_seconds"} | null,
 //!  "response": {"status", "headers"} | null, "exposed": [...],
-//!  "error": {"kind", "message"} | null, "fix": "..."}
+//!  "error": {"kind", "message", "console", "reason_code", "script_error"} | null, "fix": "..."}
 //! ```
+//!
+//! - `browser` names the engine the check behaved as (`chromium`, `firefox`, `webkit`).
 //!
 //! - `preflight` is `null` when no preflight was needed; otherwise it describes the last one
 //!   sent (`sent: false`, `status: null` if a cached result made it unnecessary).
@@ -15,8 +17,11 @@
 //! - `headers` are every header line as received, `[name, value]`, values decoded one char per
 //!   byte as a script's `headers.get()` sees them.
 //! - `exposed` are the header names the script can read (empty when blocked).
-//! - `error.kind` is Chromium's `CorsError` name (`MissingAllowOriginHeader`) or net error
-//!   (`ERR_TOO_MANY_REDIRECTS`); `message` is the line Chromium's console prints.
+//! - `error.kind` is corsica's error kind, Chromium's `CorsError` name
+//!   (`MissingAllowOriginHeader`) or net error (`ERR_TOO_MANY_REDIRECTS`); `message` is the
+//!   first line the engine's console prints, `console` all of them; `reason_code` is the
+//!   engine's own code where it has one (Firefox's `CORSMissingAllowOrigin2`); `script_error`
+//!   what the page's script sees.
 //! - `fix` names the server change; empty when allowed.
 
 use corsica::browser::{FetchError, Note};
@@ -28,6 +33,7 @@ use super::live::{Exchanged, Report};
 /// The document.
 #[derive(Debug, Serialize)]
 pub(crate) struct Document {
+    browser: &'static str,
     allowed: bool,
     preflight: Option<PreflightDoc>,
     response: Option<ResponseDoc>,
@@ -54,6 +60,12 @@ struct ResponseDoc {
 struct ErrorDoc {
     kind: String,
     message: String,
+    /// Every line the engine's console prints (Firefox and WebKit print more than one).
+    console: Vec<String>,
+    /// Firefox's reason code (`CORSMissingAllowOrigin2`); null for Chromium and WebKit.
+    reason_code: Option<&'static str>,
+    /// What `String(error)` is in the page.
+    script_error: &'static str,
 }
 
 /// Bytes as a script sees a header value: one char per byte (Fetch "isomorphic decode").
@@ -117,10 +129,17 @@ pub(crate) fn document(report: &Report) -> Document {
             Some(ErrorDoc {
                 kind: e.kind_str().to_string(),
                 message: message(report, e),
+                console: match report.verdict.console_lines() {
+                    lines if lines.is_empty() => vec![message(report, e)],
+                    lines => lines,
+                },
+                reason_code: report.verdict.reason_code(),
+                script_error: report.verdict.engine.profile().script_error(),
             }),
         ),
     };
     Document {
+        browser: report.verdict.engine.as_str(),
         allowed: report.verdict.is_allowed(),
         preflight,
         response,

@@ -6,6 +6,7 @@
 //! The browser is the engine's ([`corsica::browser::Exchange`]); [`live`] does the network,
 //! `render` and `json` the presentation, `fix` the advice.
 
+mod all;
 mod fix;
 mod json;
 pub mod live;
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsica::Origin;
-use corsica::browser::{CredentialsMode, is_forbidden_request_header};
+use corsica::browser::{CredentialsMode, Engine, is_forbidden_request_header};
 use url::Url;
 
 use crate::error::{self, CliError, Exit};
@@ -34,13 +35,21 @@ With --json, one document on stdout:
    \"response\": {\"status\", \"headers\"} | null, \"exposed\": [...],
    \"error\": {\"kind\", \"message\"} | null, \"fix\": \"...\"}
 error.kind is Chromium's CorsError name (MissingAllowOriginHeader, ...) or a net error
-(ERR_TOO_MANY_REDIRECTS); error.message is the line Chromium's console prints.
+(ERR_TOO_MANY_REDIRECTS); error.message is the line the engine's console prints first,
+error.console every line, error.reason_code Firefox's code (CORSMissingAllowOrigin2), and
+error.script_error what the page's script sees. \"browser\" names the engine.
+
+--browser firefox or webkit behaves as that engine: its preflight cache cap (Chromium 2 h,
+Firefox 24 h, WebKit 10 min), its order of checks, its console text. --browser all checks with
+the three, prints one line per engine and where they differ (with --json:
+{\"allowed\", \"browsers\": [document, ...], \"differences\": [...]}); exit 1 if any blocks.
 
 Examples:
   corsica check https://api.example.com/data --origin https://app.example.com
   corsica check https://api.example.com/items/1 --origin https://app.example.com \\
     -X PUT -H 'Content-Type: application/json' --credentials include
   corsica check http://127.0.0.1:8080/upload --origin http://localhost:3000 -d 'a=1' --json
+  corsica check https://api.example.com/data --origin https://app.example.com --browser all
 
 Exit status:
   0  allowed: the page's script can read the response
@@ -96,6 +105,19 @@ pub(crate) struct CheckArgs {
     /// Accept any TLS certificate.
     #[arg(short = 'k', long)]
     insecure: bool,
+
+    /// The browser engine to behave as; `all` checks with each and shows where they differ.
+    #[arg(long, value_enum, value_name = "ENGINE", default_value = "chromium")]
+    browser: BrowserArg,
+}
+
+/// `--browser`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BrowserArg {
+    Chromium,
+    Firefox,
+    Webkit,
+    All,
 }
 
 /// `--credentials`.
@@ -122,6 +144,8 @@ impl From<CredentialsArg> for CredentialsMode {
 pub(crate) struct Check {
     config: live::Config,
     json: bool,
+    /// Every engine (`--browser all`), or only `config.engine`.
+    all: bool,
 }
 
 /// Splits `Name: value` (or `Name;` for an empty value), as curl reads -H.
@@ -227,8 +251,14 @@ impl CheckArgs {
                 private_network: self.private_network,
                 timeout: Duration::from_secs_f64(timeout),
                 insecure: self.insecure,
+                engine: match self.browser {
+                    BrowserArg::Firefox => Engine::Firefox,
+                    BrowserArg::Webkit => Engine::WebKit,
+                    BrowserArg::Chromium | BrowserArg::All => Engine::Chromium,
+                },
             },
             json: self.json,
+            all: self.browser == BrowserArg::All,
         })
     }
 }
@@ -236,6 +266,9 @@ impl CheckArgs {
 impl Check {
     /// Runs the check and prints the report: exit 0 when allowed, 1 when blocked.
     pub(crate) fn run(self) -> Result<Exit, CliError> {
+        if self.all {
+            return all::run(&self.config, self.json);
+        }
         let report = live::check(&self.config).map_err(|e| CliError::new(e.to_string()))?;
         if self.json {
             print_json(&json::document(&report))?;

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use corsica::browser::{
-    Check, CorsErrorKind, FetchError, MAX_REDIRECTS, Note, PreflightReason, Rule, Stage,
+    Check, CorsErrorKind, Engine, FetchError, MAX_REDIRECTS, Note, PreflightReason, Rule, Stage,
 };
 use owo_colors::OwoColorize;
 
@@ -15,6 +15,15 @@ use super::fix;
 use super::json::message;
 use super::live::{Exchanged, Report};
 use crate::output::sanitized;
+
+/// The engine as people call it.
+pub(crate) fn engine_name(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Chromium => "Chromium",
+        Engine::Firefox => "Firefox",
+        Engine::WebKit => "WebKit",
+    }
+}
 
 /// One line under a response: a check that passed (`Some(true)`), failed (`Some(false)`), or a
 /// remark (`None`).
@@ -342,6 +351,16 @@ pub(crate) fn human(report: &Report) -> String {
                 "✓ allowed:".green().bold(),
                 exposed.status
             );
+            for warning in report.verdict.console_warnings() {
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    format!("{}'s console warns:", engine_name(report.verdict.engine))
+                        .yellow()
+                        .bold(),
+                    sanitized(&warning)
+                );
+            }
         }
         Err(error) => {
             let _ = writeln!(
@@ -350,8 +369,27 @@ pub(crate) fn human(report: &Report) -> String {
                 "✗ blocked:".red().bold(),
                 error.kind_str().bold()
             );
-            let _ = writeln!(out, "  {}", "Chromium's console:".bold());
-            let _ = writeln!(out, "    {}", sanitized(&message(report, error)));
+            let verdict = &report.verdict;
+            let lines = verdict.console_lines();
+            if verdict.engine == Engine::Chromium || lines.is_empty() {
+                let _ = writeln!(out, "  {}", "Chromium's console:".bold());
+                let _ = writeln!(out, "    {}", sanitized(&message(report, error)));
+            } else {
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    format!("{}'s console:", engine_name(verdict.engine)).bold()
+                );
+                for line in &lines {
+                    let _ = writeln!(out, "    {}", sanitized(line));
+                }
+                if let Some(code) = verdict.reason_code() {
+                    let _ = writeln!(out, "  {} {code}", "reason code:".bold());
+                }
+                if let Some(seen) = verdict.script_error() {
+                    let _ = writeln!(out, "  {} {seen}", "the script sees:".bold());
+                }
+            }
             let _ = writeln!(
                 out,
                 "  {} {}",

@@ -163,6 +163,7 @@ pub(crate) async fn explain(api: &Url, d: Described) -> Explained {
         private_network: false,
         timeout: TIMEOUT,
         insecure: false,
+        engine: corsica::browser::Engine::Chromium,
     };
     // `check` runs its own runtime and blocks: keep it off the servers' thread.
     let checked = tokio::task::spawn_blocking(move || live::check(&config)).await;
