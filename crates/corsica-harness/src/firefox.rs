@@ -353,15 +353,24 @@ impl Firefox {
         // rejection a little.
         let mut console = self.take_console()?;
         if !ok {
-            for _ in 0..40 {
-                if console
-                    .iter()
-                    .any(|m| m.text.starts_with("Cross-Origin Request Blocked"))
-                {
-                    break;
-                }
+            // Wait for the first CORS line (up to 1 s), then until four polls in a row bring no new
+            // one (about 40 ms): a failed preflight is followed by more lines.
+            let mut quiet = 0;
+            for _ in 0..200 {
                 thread::sleep(Duration::from_millis(5));
-                console.extend(self.take_console()?);
+                let more = self.take_console()?;
+                let blocked = console
+                    .iter()
+                    .any(|m| m.text.starts_with("Cross-Origin Request Blocked"));
+                if more.is_empty() {
+                    quiet += 1;
+                    if blocked && quiet >= 4 {
+                        break;
+                    }
+                } else {
+                    quiet = 0;
+                    console.extend(more);
+                }
             }
         }
         let headers = v["headers"]

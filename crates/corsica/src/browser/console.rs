@@ -268,67 +268,72 @@ impl CorsError {
         templates::template(engine, self.kind).and_then(|t| t.code)
     }
 
-    /// The lines `engine`'s console prints for this error, in order: the one line Chromium
-    /// prints (see [`console_message`](Self::console_message)); Firefox's reason line, followed
-    /// for a failed preflight by its "CORS request did not succeed" line; WebKit's reason line
-    /// and its "Fetch API cannot load … due to access control checks." line.
-    ///
-    /// `status` is the status of the response the failure was found on, which Firefox and
-    /// WebKit print with some errors.
-    ///
-    /// ```
-    /// use corsica::browser::{CorsError, CorsErrorKind, Engine};
-    ///
-    /// let e = CorsError::new(CorsErrorKind::MissingAllowOriginHeader, "");
-    /// let url = "https://api.example/data";
-    /// let lines = e.console_lines(Engine::WebKit, url, None, "https://app.example", Some(200));
-    /// assert_eq!(
-    ///     lines,
-    ///     [
-    ///         "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200",
-    ///         "Fetch API cannot load https://api.example/data due to access control checks.",
-    ///     ]
-    /// );
-    /// let lines = e.console_lines(Engine::Firefox, url, None, "https://app.example", Some(200));
-    /// assert_eq!(
-    ///     lines,
-    ///     ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource \
-    ///       at https://api.example/data. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} \
-    ///       missing). Status code: 200."]
-    /// );
-    /// ```
-    pub fn console_lines(
-        &self,
-        engine: Engine,
-        url: &str,
-        redirected_from: Option<&str>,
-        origin: &str,
-        status: Option<u16>,
-    ) -> Vec<String> {
+    /// The lines `engine`'s console prints for this error, in order (see
+    /// [`Verdict::console_lines`](super::Verdict::console_lines)).
+    pub(crate) fn console_lines(&self, engine: Engine, at: &Reported<'_>) -> Vec<String> {
+        use CorsErrorKind::*;
         let Some(template) = templates::template(engine, self.kind) else {
             return match engine {
-                Engine::Chromium => vec![self.console_message(url, redirected_from, origin)],
+                Engine::Chromium => {
+                    vec![self.console_message(at.url, at.redirected_from, at.origin)]
+                }
                 _ => Vec::new(),
             };
         };
-        let mut lines = vec![template.render(url, origin, &self.failed_parameter, status)];
+        let param = match engine {
+            // Firefox reads header bytes as UTF-8 where Chromium and Fetch read one char per byte.
+            Engine::Firefox => utf8_if_possible(&self.failed_parameter),
+            _ => self.failed_parameter.clone(),
+        };
+        let line = |t: templates::Template, param: &str, status| {
+            t.render(at.url, at.origin, param, status)
+        };
+        let mut lines = vec![line(template, &param, at.status)];
+        let did_not_succeed = || line(templates::FF_DID_NOT_SUCCEED, "", None);
         match engine {
-            Engine::Firefox if self.kind == CorsErrorKind::PreflightDisallowedRedirect => {
-                lines.push(
-                    templates::template(engine, CorsErrorKind::PreflightInvalidStatus)
-                        .map(|t| t.render(url, origin, "", status))
-                        .unwrap_or_default(),
-                );
-                lines.push(templates::FF_DID_NOT_SUCCEED.render(url, origin, "", None));
+            Engine::Firefox
+                if at.preflight_redirected && self.kind == PreflightDisallowedRedirect =>
+            {
+                if let Some(t) = templates::template(engine, PreflightInvalidStatus) {
+                    lines.push(line(t, "", at.status));
+                }
+                lines.push(did_not_succeed());
             }
-            Engine::Firefox if self.kind.arises_in_preflight() => {
-                lines.push(templates::FF_DID_NOT_SUCCEED.render(url, origin, "", None));
+            Engine::Firefox if at.preflight_redirected && self.kind.arises_in_preflight() => {
+                lines.push(did_not_succeed());
+                lines.push(did_not_succeed());
             }
-            Engine::WebKit => lines.push(templates::WK_CANNOT_LOAD.render(url, origin, "", None)),
+            Engine::Firefox if self.kind.arises_in_preflight() => lines.push(did_not_succeed()),
+            Engine::WebKit => lines.push(line(templates::WK_CANNOT_LOAD, "", None)),
             _ => {}
         }
         lines
     }
+}
+
+/// Where and on what an error was reported, for the engines' console texts.
+pub(crate) struct Reported<'a> {
+    /// The URL the console names.
+    pub url: &'a str,
+    /// The first URL, when a redirect changed it.
+    pub redirected_from: Option<&'a str>,
+    /// The page's origin.
+    pub origin: &'a str,
+    /// The status of the response the failure was found on.
+    pub status: Option<u16>,
+    /// Whether that response was a preflight answered with a redirect.
+    pub preflight_redirected: bool,
+}
+
+/// A failed parameter (one char per byte) read as UTF-8 when its bytes are UTF-8.
+fn utf8_if_possible(isomorphic: &str) -> String {
+    let bytes: Option<Vec<u8>> = isomorphic
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect();
+    bytes
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_else(|| isomorphic.to_string())
 }
 
 /// Blink's `EncodeHint`: printable ASCII as is, anything else as `\uXXXX` (upper-case hex, one

@@ -7,6 +7,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::cache::PreflightCache;
+use super::console::Reported;
 use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
 use super::expose::exposed_headers;
@@ -107,26 +108,61 @@ impl Verdict {
         self.console_lines().into_iter().next()
     }
 
-    /// Every line the [engine](Self::engine)'s console prints for a `fetch()` blocked by CORS
-    /// (see [`CorsError::console_lines`]); empty when it was not blocked by CORS.
+    /// Every line the [engine](Self::engine)'s console prints for a `fetch()` blocked by CORS,
+    /// in order; empty when it was not blocked by CORS. Chromium prints one line (see
+    /// [`CorsError::console_message`]); Firefox its reason line, then a "CORS request did not
+    /// succeed" line after a failed preflight; WebKit its reason line, then "Fetch API cannot
+    /// load … due to access control checks.".
+    ///
+    /// ```
+    /// use corsica::Origin;
+    /// use corsica::browser::{BrowserProfile, BrowserRequest, ResponseHead, simulate};
+    ///
+    /// let request = |profile| {
+    ///     BrowserRequest::builder(
+    ///         Origin::parse("https://app.example").unwrap(),
+    ///         "https://api.example/data".parse().unwrap(),
+    ///     )
+    ///     .profile(profile)
+    ///     .build()
+    ///     .unwrap()
+    /// };
+    /// let response = ResponseHead::new(200);
+    ///
+    /// let webkit = simulate(request(BrowserProfile::webkit()), None, response.clone());
+    /// assert_eq!(
+    ///     webkit.console_lines(),
+    ///     [
+    ///         "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200",
+    ///         "Fetch API cannot load https://api.example/data due to access control checks.",
+    ///     ]
+    /// );
+    /// let firefox = simulate(request(BrowserProfile::firefox()), None, response);
+    /// assert_eq!(firefox.reason_code(), Some("CORSMissingAllowOrigin2"));
+    /// assert_eq!(
+    ///     firefox.console_lines(),
+    ///     ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource \
+    ///       at https://api.example/data. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} \
+    ///       missing). Status code: 200."]
+    /// );
+    /// ```
     pub fn console_lines(&self) -> Vec<String> {
         let redirected_from = (self.initial_url != self.url).then(|| self.initial_url.as_str());
-        let status = self
+        let stage = self
             .trace
             .failure()
             .map(|(stage, _)| stage)
-            .or(self.trace.stages.last())
-            .and_then(|stage| stage.status);
+            .or(self.trace.stages.last());
+        let at = Reported {
+            url: self.url.as_str(),
+            redirected_from,
+            origin: self.origin.as_str(),
+            status: stage.and_then(|s| s.status),
+            preflight_redirected: stage
+                .is_some_and(|s| s.notes.contains(&Note::PreflightRedirected)),
+        };
         self.cors_error()
-            .map(|e| {
-                e.console_lines(
-                    self.engine,
-                    self.url.as_str(),
-                    redirected_from,
-                    self.origin.as_str(),
-                    status,
-                )
-            })
+            .map(|e| e.console_lines(self.engine, &at))
             .unwrap_or_default()
     }
 

@@ -5,7 +5,7 @@
 use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind};
 use super::mime::isomorphic_decode;
-use super::profile::{BrowserProfile, Engine};
+use super::profile::{BrowserProfile, Engine, PreflightOrder, RefusedHeader, webkit_knows_header};
 use super::request::{BrowserRequest, CredentialsMode};
 use super::response::{LOCATION, ResponseHead};
 use super::trace::{Note, Rule, Stage};
@@ -77,6 +77,7 @@ impl PreflightResult {
             response,
             credentials,
             &BrowserProfile::chromium(),
+            None,
         )
     }
 
@@ -86,8 +87,9 @@ impl PreflightResult {
         response: &ResponseHead,
         credentials: CredentialsMode,
         profile: &BrowserProfile,
+        method_first: Option<&BrowserRequest>,
     ) -> Result<Self, CorsError> {
-        let mut list = |rule, name, lowercase, kind| {
+        let list = |stage: &mut Stage, rule, name, lowercase, kind| {
             let value = response.get(name);
             let items = parse_allow_list(value.as_deref(), lowercase);
             let result = items.as_ref().map(|_| ()).map_err(|bad| {
@@ -110,12 +112,23 @@ impl PreflightResult {
             result.map(|()| items.unwrap_or_default())
         };
         let methods = list(
+            stage,
             Rule::AllowMethodsSyntax,
             ACCESS_CONTROL_ALLOW_METHODS,
             false,
             CorsErrorKind::InvalidAllowMethodsPreflightResponse,
         )?;
+        if let Some(request) = method_first {
+            // Firefox checks the method before it reads Access-Control-Allow-Headers.
+            let allowed = allows_method(
+                &methods,
+                credentials == CredentialsMode::Include,
+                request.method(),
+            );
+            record_method_check(stage, request, response, allowed)?;
+        }
         let headers = list(
+            stage,
             Rule::AllowHeadersSyntax,
             ACCESS_CONTROL_ALLOW_HEADERS,
             true,
@@ -142,16 +155,7 @@ impl PreflightResult {
     /// [`MethodDisallowedByPreflightResponse`](CorsErrorKind::MethodDisallowedByPreflightResponse)
     /// quoting the method.
     pub fn check_method(&self, method: &str) -> Result<(), CorsError> {
-        let listed = |m: &str| self.methods.iter().any(|x| x == m);
-        if listed(method) || is_cors_safelisted_method(method) || (!self.credentials && listed("*"))
-        {
-            Ok(())
-        } else {
-            Err(CorsError::new(
-                CorsErrorKind::MethodDisallowedByPreflightResponse,
-                method,
-            ))
-        }
+        allows_method(&self.methods, self.credentials, method)
     }
 
     /// Whether the request's headers are allowed (Fetch "CORS-preflight fetch" steps 7.6–7.7; Chromium
@@ -179,11 +183,31 @@ impl PreflightResult {
             }
             return Ok(());
         }
-        match request
-            .cors_unsafe_header_names_in_order()
-            .into_iter()
-            .find(|name| !listed(name))
-        {
+        let names = match request.profile().refused_header() {
+            RefusedHeader::ScriptOrder => request.cors_unsafe_header_names_in_order(),
+            RefusedHeader::Sorted => request.cors_unsafe_header_names(),
+            RefusedHeader::WebKitMapOrder => {
+                let unsafe_names = request.cors_unsafe_header_names();
+                let (known, other): (Vec<&String>, Vec<&String>) = request
+                    .headers()
+                    .iter()
+                    .map(|(name, _)| name)
+                    .filter(|name| unsafe_names.contains(&name.to_ascii_lowercase()))
+                    .partition(|name| webkit_knows_header(name));
+                return match known
+                    .into_iter()
+                    .chain(other)
+                    .find(|name| !listed(&name.to_ascii_lowercase()))
+                {
+                    Some(name) => Err(CorsError::new(
+                        CorsErrorKind::HeaderDisallowedByPreflightResponse,
+                        name.clone(),
+                    )),
+                    None => Ok(()),
+                };
+            }
+        };
+        match names.into_iter().find(|name| !listed(name)) {
             Some(name) => Err(CorsError::new(
                 CorsErrorKind::HeaderDisallowedByPreflightResponse,
                 name,
@@ -265,6 +289,40 @@ impl PreflightResult {
     pub fn cache_seconds(&self, cap: u64) -> u64 {
         self.max_age.min(cap)
     }
+}
+
+/// [`PreflightResult::check_method`] on a parsed `Access-Control-Allow-Methods`.
+fn allows_method(methods: &[String], credentials: bool, method: &str) -> Result<(), CorsError> {
+    let listed = |m: &str| methods.iter().any(|x| x == m);
+    if listed(method) || is_cors_safelisted_method(method) || (!credentials && listed("*")) {
+        Ok(())
+    } else {
+        Err(CorsError::new(
+            CorsErrorKind::MethodDisallowedByPreflightResponse,
+            method,
+        ))
+    }
+}
+
+/// Records the method check in `stage`.
+fn record_method_check(
+    stage: &mut Stage,
+    request: &BrowserRequest,
+    response: &ResponseHead,
+    allowed: Result<(), CorsError>,
+) -> Result<(), CorsError> {
+    let method = request.method();
+    stage.check(
+        Rule::MethodAllowed {
+            method: method.to_string(),
+            safelisted: request.has_cors_safelisted_method(),
+        },
+        Some(ACCESS_CONTROL_ALLOW_METHODS),
+        response.get(ACCESS_CONTROL_ALLOW_METHODS).as_deref(),
+        method,
+        allowed.clone(),
+    );
+    allowed
 }
 
 /// Parses an `Access-Control-Allow-Methods` / `-Headers` value as Chromium does: Fetch "get"
@@ -391,11 +449,7 @@ pub(crate) fn preflight_check_traced(
         stage.check(Rule::OkStatus, None, None, "200-299", status.clone());
         status
     };
-    if request.profile().preflight_status_first() {
-        // WebKit: the status first, a redirect being just a status that is not ok.
-        check_status(stage)?;
-        cors_check_traced(stage, request, response, true)?;
-    } else {
+    let check_redirect = |stage: &mut Stage| {
         let redirect = if response.is_redirect() {
             Err(CorsError::new(
                 CorsErrorKind::PreflightDisallowedRedirect,
@@ -411,9 +465,26 @@ pub(crate) fn preflight_check_traced(
             "no redirect",
             redirect.clone(),
         );
-        redirect?;
-        cors_check_traced(stage, request, response, true)?;
-        check_status(stage)?;
+        redirect
+    };
+    if response.is_redirect() {
+        stage.notes.push(Note::PreflightRedirected);
+    }
+    match request.profile().preflight_order() {
+        PreflightOrder::Chromium => {
+            check_redirect(stage)?;
+            cors_check_traced(stage, request, response, true)?;
+            check_status(stage)?;
+        }
+        PreflightOrder::Firefox => {
+            cors_check_traced(stage, request, response, true)?;
+            check_redirect(stage)?;
+            check_status(stage)?;
+        }
+        PreflightOrder::WebKit => {
+            check_status(stage)?;
+            cors_check_traced(stage, request, response, true)?;
+        }
     }
     if let Some(target) = request.private_network() {
         let value = response.get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK);
@@ -438,21 +509,22 @@ pub(crate) fn preflight_check_traced(
         );
         result?;
     }
-    let result =
-        PreflightResult::parse_traced(stage, response, request.credentials(), request.profile())?;
-    let method = request.method();
-    let allowed = result.check_method(method);
-    stage.check(
-        Rule::MethodAllowed {
-            method: method.to_string(),
-            safelisted: request.has_cors_safelisted_method(),
-        },
-        Some(ACCESS_CONTROL_ALLOW_METHODS),
-        response.get(ACCESS_CONTROL_ALLOW_METHODS).as_deref(),
-        method,
-        allowed.clone(),
-    );
-    allowed?;
+    let firefox_order = request.profile().preflight_order() == PreflightOrder::Firefox;
+    let result = PreflightResult::parse_traced(
+        stage,
+        response,
+        request.credentials(),
+        request.profile(),
+        firefox_order.then_some(request),
+    )?;
+    if !firefox_order {
+        record_method_check(
+            stage,
+            request,
+            response,
+            result.check_method(request.method()),
+        )?;
+    }
     // A preflight sent for Private Network Access alone does not check headers.
     if request.needs_cors_preflight() {
         let names = request.cors_unsafe_header_names();

@@ -128,11 +128,84 @@ pub struct BrowserProfile {
     engine: Engine,
     max_age_cap: u64,
     max_age_syntax: MaxAgeSyntax,
-    preflight_status_first: bool,
     private_network_access: bool,
     wildcard_covers_authorization: bool,
     allow_origin_classes: AllowOriginClasses,
+    preflight_order: PreflightOrder,
+    refused_header: RefusedHeader,
     script_error: &'static str,
+}
+
+/// Which refused request header an engine's console names when several are refused, and how
+/// it spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RefusedHeader {
+    /// Chromium: the first in the script's order, lower-cased.
+    ScriptOrder,
+    /// Firefox: the first of `Access-Control-Request-Headers` (sorted, lower-cased).
+    Sorted,
+    /// WebKit: the first in its header map's order — the names WebKit knows first, then the
+    /// others, each group in the script's order — spelled as the script wrote it.
+    WebKitMapOrder,
+}
+
+/// Request header names WebKit knows (`HTTPHeaderNames.in`), which its header map keeps before
+/// the others.
+const WEBKIT_KNOWN_HEADERS: &[&str] = &[
+    "accept",
+    "accept-charset",
+    "accept-encoding",
+    "accept-language",
+    "authorization",
+    "cache-control",
+    "connection",
+    "content-disposition",
+    "content-encoding",
+    "content-language",
+    "content-length",
+    "content-location",
+    "content-range",
+    "content-type",
+    "cookie",
+    "date",
+    "dnt",
+    "expect",
+    "host",
+    "if-match",
+    "if-modified-since",
+    "if-none-match",
+    "if-range",
+    "if-unmodified-since",
+    "last-event-id",
+    "origin",
+    "pragma",
+    "range",
+    "referer",
+    "te",
+    "upgrade-insecure-requests",
+    "user-agent",
+];
+
+/// Whether WebKit's header map keeps `name` with the names it knows.
+pub(crate) fn webkit_knows_header(name: &str) -> bool {
+    WEBKIT_KNOWN_HEADERS
+        .iter()
+        .any(|known| known.eq_ignore_ascii_case(name))
+}
+
+/// In which order an engine runs the checks on a preflight response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PreflightOrder {
+    /// Chromium: a redirect, the CORS check, the status; then both allow lists are parsed
+    /// before the method and the headers are checked.
+    Chromium,
+    /// Firefox: the CORS check (on a redirect response too), a redirect, the status; then
+    /// `Access-Control-Allow-Methods` is parsed and the method checked before
+    /// `Access-Control-Allow-Headers` is parsed.
+    Firefox,
+    /// WebKit: the status (a redirect is a status that is not ok), the CORS check, then as
+    /// Chromium.
+    WebKit,
 }
 
 impl Default for BrowserProfile {
@@ -149,10 +222,11 @@ impl BrowserProfile {
             engine: Engine::Chromium,
             max_age_cap: 7200,
             max_age_syntax: MaxAgeSyntax::SignedOrDefault,
-            preflight_status_first: false,
             private_network_access: true,
             wildcard_covers_authorization: true,
             allow_origin_classes: AllowOriginClasses::Chromium,
+            preflight_order: PreflightOrder::Chromium,
+            refused_header: RefusedHeader::ScriptOrder,
             script_error: "TypeError: Failed to fetch",
         }
     }
@@ -164,10 +238,11 @@ impl BrowserProfile {
             engine: Engine::Firefox,
             max_age_cap: 86_400,
             max_age_syntax: MaxAgeSyntax::DigitsOrNoCache,
-            preflight_status_first: false,
             private_network_access: false,
             wildcard_covers_authorization: true,
             allow_origin_classes: AllowOriginClasses::Firefox,
+            preflight_order: PreflightOrder::Firefox,
+            refused_header: RefusedHeader::Sorted,
             script_error: "TypeError: NetworkError when attempting to fetch resource.",
         }
     }
@@ -180,10 +255,11 @@ impl BrowserProfile {
             engine: Engine::WebKit,
             max_age_cap: 600,
             max_age_syntax: MaxAgeSyntax::UnsignedOrDefault,
-            preflight_status_first: true,
             private_network_access: false,
             wildcard_covers_authorization: true,
             allow_origin_classes: AllowOriginClasses::WebKit,
+            preflight_order: PreflightOrder::WebKit,
+            refused_header: RefusedHeader::WebKitMapOrder,
             script_error: "TypeError: Load failed",
         }
     }
@@ -207,7 +283,16 @@ impl BrowserProfile {
     /// Whether a preflight's status is checked before its CORS headers (WebKit), rather than
     /// after (Chromium, Firefox, the Fetch Standard's order of reporting).
     pub fn preflight_status_first(&self) -> bool {
-        self.preflight_status_first
+        self.preflight_order == PreflightOrder::WebKit
+    }
+
+    pub(crate) fn preflight_order(&self) -> PreflightOrder {
+        self.preflight_order
+    }
+
+    /// Which refused request header the console names, and how.
+    pub(crate) fn refused_header(&self) -> RefusedHeader {
+        self.refused_header
     }
 
     /// Whether the engine sends Private Network Access preflights (Chromium only).

@@ -336,6 +336,7 @@ mod tests {
             private_network: false,
             timeout: Duration::from_secs(1),
             insecure: false,
+            engine: Engine::Chromium,
         }
     }
 

@@ -1,0 +1,3 @@
+//! Support shared by the differential suites.
+
+pub(crate) mod scenarios;
