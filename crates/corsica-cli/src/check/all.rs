@@ -74,12 +74,13 @@ fn differences(reports: &[Report]) -> Vec<String> {
     if kinds.iter().any(|k| *k != kinds[0]) && kinds.iter().all(Option::is_some) {
         out.push(format!(
             "error: {}",
-            list(&|r| r
-                .verdict
-                .result
-                .as_ref()
-                .err()
-                .map_or_else(String::new, |e| e.kind_str().to_string()))
+            list(
+                &|r| match (r.verdict.result.as_ref().err(), r.verdict.reason_code()) {
+                    (Some(e), Some(code)) => format!("{} ({code})", e.kind_str()),
+                    (Some(e), None) => e.kind_str().to_string(),
+                    (None, _) => String::new(),
+                }
+            )
         ));
     }
     let cached: Vec<Option<u64>> = reports.iter().map(cache_seconds).collect();

@@ -200,14 +200,41 @@ fn checks(report: &Report, index: usize) -> Vec<Line> {
             }
         }
     }
+    let step = &report.steps[index];
     lines.extend(
         stage
             .notes
             .iter()
-            .filter_map(noted)
+            .filter_map(|note| {
+                let text = noted(note)?;
+                Some(match note {
+                    Note::PreflightCached { .. } => text + &other_engines_cache(step),
+                    _ => text,
+                })
+            })
             .map(|text| Line { ok: None, text }),
     );
     lines
+}
+
+/// How long the other engines would keep the same preflight result, when any differs: ` (Firefox
+/// 86400 s, WebKit 600 s)`. Empty when they all agree.
+fn other_engines_cache(step: &Exchanged) -> String {
+    let this = step.request.profile();
+    let max_age = step.head.get("access-control-max-age");
+    let seconds = this.cache_seconds(max_age.as_deref());
+    let others: Vec<String> = Engine::ALL
+        .iter()
+        .filter(|e| **e != this.engine())
+        .map(|e| (e, e.profile().cache_seconds(max_age.as_deref())))
+        .filter(|(_, s)| *s != seconds)
+        .map(|(e, s)| format!("{} {s} s", engine_name(*e)))
+        .collect();
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", others.join(", "))
+    }
 }
 
 /// The headers worth showing under a request: what CORS looks at (the preflight's `Accept:
