@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 use crate::check::CheckArgs;
 use crate::demo::DemoArgs;
+use crate::explain::ExplainArgs;
 use crate::export::ExportArgs;
 use crate::policy::PolicyCommand;
 use crate::proxy::ProxyArgs;
@@ -82,6 +83,8 @@ pub(crate) enum Command {
     Proxy(ProxyArgs),
     /// Write a policy out as a configuration file for an edge server (nginx).
     Export(ExportArgs),
+    /// Paste a browser's CORS console message: which engine wrote it, what it means, the fix.
+    Explain(ExplainArgs),
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod check;
 mod cli;
 mod demo;
 mod error;
+mod explain;
 mod export;
 mod output;
 mod policy;
@@ -34,6 +35,7 @@ pub fn run() -> ExitCode {
         Command::Demo(args) => demo::run(&args),
         Command::Proxy(args) => proxy::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

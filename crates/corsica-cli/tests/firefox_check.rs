@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use corsica::Origin;
-use corsica::browser::{CredentialsMode, Engine};
+use corsica::browser::{CredentialsMode, Engine, recognize};
 use corsica_cli::check::live;
 use corsica_harness::{Firefox, FirefoxFetch, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
@@ -209,6 +209,13 @@ fn run_scenario(ctx: &Ctx, s: &Scenario) -> Result<(), Failed> {
         problems.push(format!(
             "requests seen by the servers:\n    firefox {firefox_seen:?}\n    corsica {corsica_seen:?}"
         ));
+    }
+    // `corsica explain` reads every line the real browser printed back as this engine's.
+    for line in theirs.errors.iter().chain(&theirs.warnings) {
+        match recognize(line) {
+            Some(read) if read.engine == Engine::Firefox => {}
+            other => problems.push(format!("corsica explain reads {line:?} as {other:?}")),
+        }
     }
     if !problems.is_empty() {
         if let Some(d) = DEVIATIONS.iter().find(|d| (d.matches)(&theirs, &ours)) {

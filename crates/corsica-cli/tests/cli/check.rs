@@ -746,3 +746,49 @@ fn each_engine_words_a_missing_allow_origin_its_own_way() {
         .collect();
     assert_eq!(engines, ["chromium", "firefox", "webkit"]);
 }
+
+#[test]
+fn explain_reads_back_what_check_prints() {
+    let api = api();
+    let url = api.url("/missing");
+    for browser in ["chromium", "firefox", "webkit"] {
+        let (_, doc) = json(&[&url, "--origin", ORIGIN, "--browser", browser]);
+        let lines: Vec<String> = doc["error"]["console"]
+            .as_array()
+            .expect("console lines")
+            .iter()
+            .map(|l| l.as_str().unwrap_or_default().to_string())
+            .collect();
+        let dir = TestDir::new();
+        let out = dir
+            .corsica(["explain", "--json"])
+            .arg(lines.join("\n"))
+            .run()
+            .code(0);
+        let explained = out.json();
+        assert_eq!(explained["browser"], browser, "{lines:?}");
+        assert_eq!(explained["kind"], "MissingAllowOriginHeader", "{lines:?}");
+        assert_eq!(explained["url"], url.as_str(), "{lines:?}");
+        assert!(
+            explained["check_command"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(&format!("corsica check {url} --origin ")),
+            "{explained:#}"
+        );
+    }
+    let out = TestDir::new()
+        .corsica([
+            "explain",
+            "--json",
+            "Uncaught ReferenceError: x is not defined",
+        ])
+        .run()
+        .code(2);
+    assert!(
+        out.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("not a CORS console message I know")
+    );
+}

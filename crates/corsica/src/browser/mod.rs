@@ -64,6 +64,7 @@ mod mime;
 mod preflight;
 mod profile;
 mod range;
+mod recognize;
 mod redirect;
 mod request;
 mod response;
@@ -80,6 +81,7 @@ pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdic
 pub use expose::exposed_headers;
 pub use preflight::{CHROMIUM_MAX_AGE_CAP, PreflightResult, Star, preflight_check};
 pub use profile::{BrowserProfile, Engine};
+pub use recognize::{ConsoleLine, recognize};
 pub use redirect::{MAX_REDIRECTS, follow_redirect};
 pub use request::{
     BrowserRequest, BrowserRequestBuilder, CredentialsMode, RequestError, RequestMode,

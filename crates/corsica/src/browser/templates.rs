@@ -191,7 +191,6 @@ pub(crate) fn template(engine: Engine, kind: CorsErrorKind) -> Option<Template> 
 }
 
 /// Every template of Firefox and WebKit, for recognising a pasted line.
-#[cfg(test)]
 pub(crate) const ALL: &[(Engine, Template)] = &[
     (Engine::Firefox, FF_MISSING_ALLOW_ORIGIN),
     (Engine::Firefox, FF_MULTIPLE_ALLOW_ORIGIN),
