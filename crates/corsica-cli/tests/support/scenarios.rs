@@ -582,6 +582,16 @@ pub(crate) fn take_log(log: &Log, prefix: &str) -> Vec<Seen> {
     seen
 }
 
+/// An explicit scenario: title, method, headers, credentials, preflight and actual responses.
+type Case<'a> = (
+    &'a str,
+    &'a str,
+    Vec<(&'a str, &'a str)>,
+    Option<&'static str>,
+    Canned,
+    Canned,
+);
+
 /// Scenarios where the engines are known to answer differently (check order, which failures
 /// they tell apart, what they quote), explicit so that every suite runs them whatever the
 /// generator draws.
@@ -594,14 +604,7 @@ pub(crate) fn engine_differences(first_id: usize, urls: &Urls) -> Vec<Scenario> 
             .h("Access-Control-Allow-Headers", headers)
     };
     let ok = Canned::new(200).h("Access-Control-Allow-Origin", page);
-    let cases: Vec<(
-        &str,
-        &str,
-        Vec<(&str, &str)>,
-        Option<&'static str>,
-        Canned,
-        Canned,
-    )> = vec![
+    let cases: Vec<Case<'_>> = vec![
         (
             "preflight 500 without Access-Control-Allow-Origin (WebKit: status first)",
             "PUT",
@@ -698,7 +701,7 @@ pub(crate) fn engine_differences(first_id: usize, urls: &Urls) -> Vec<Scenario> 
             vec![("X-Api-Key", "k")],
             None,
             good_preflight("GET", "x-api-key, x y,"),
-            ok.clone(),
+            ok,
         ),
         (
             "wildcard origin with credentials",
