@@ -285,17 +285,35 @@ impl CorsError {
             Engine::Firefox => utf8_if_possible(&self.failed_parameter),
             _ => self.failed_parameter.clone(),
         };
-        let line = |t: templates::Template, param: &str, status| {
-            t.render(at.url, at.origin, param, status)
+        let line = |t: templates::Template, url: &str, param: &str, status| {
+            t.render(url, at.request_origin, param, status)
         };
-        let mut lines = vec![line(template, &param, at.status)];
-        let did_not_succeed = || line(templates::FF_DID_NOT_SUCCEED, "", None);
+        let first = match (engine, &at.redirect_to) {
+            (Engine::WebKit, _)
+                if self.kind == CorsDisabledScheme && self.failed_parameter == "ftp" =>
+            {
+                line(templates::WK_FTP_DISABLED, at.url, "", None)
+            }
+            // WebKit names the location of a redirect it refused, and the origin as sent.
+            (Engine::WebKit, Some((shown, full))) => {
+                let reason = line(template, full, &param, at.status);
+                line(templates::WK_REDIRECT_DENIED, shown, &reason, None)
+            }
+            (Engine::WebKit, None) => line(template, at.url, &param, at.status),
+            // "did not succeed" lines give no status.
+            _ if template == templates::FF_DID_NOT_SUCCEED => {
+                template.render(at.url, at.origin, "", None)
+            }
+            _ => template.render(at.url, at.origin, &param, at.status),
+        };
+        let mut lines = vec![first];
+        let did_not_succeed = || line(templates::FF_DID_NOT_SUCCEED, at.url, "", None);
         match engine {
             Engine::Firefox
                 if at.preflight_redirected && self.kind == PreflightDisallowedRedirect =>
             {
                 if let Some(t) = templates::template(engine, PreflightInvalidStatus) {
-                    lines.push(line(t, "", at.status));
+                    lines.push(line(t, at.url, "", at.status));
                 }
                 lines.push(did_not_succeed());
             }
@@ -304,7 +322,14 @@ impl CorsError {
                 lines.push(did_not_succeed());
             }
             Engine::Firefox if self.kind.arises_in_preflight() => lines.push(did_not_succeed()),
-            Engine::WebKit => lines.push(line(templates::WK_CANNOT_LOAD, "", None)),
+            // A failure on a redirect: the request that redirected did not succeed either
+            // (Firefox reports a refused user name or password with that line alone).
+            Engine::Firefox
+                if at.redirect_to.is_some() && self.kind != RedirectContainsCredentials =>
+            {
+                lines.push(line(templates::FF_DID_NOT_SUCCEED, at.stage_url, "", None));
+            }
+            Engine::WebKit => lines.push(line(templates::WK_CANNOT_LOAD, at.url, "", None)),
             _ => {}
         }
         lines
@@ -319,21 +344,30 @@ pub(crate) struct Reported<'a> {
     pub redirected_from: Option<&'a str>,
     /// The page's origin.
     pub origin: &'a str,
+    /// The URL of the request whose response the failure was found on.
+    pub stage_url: &'a str,
+    /// The origin the request sent (`null` once a redirect tainted it), which WebKit prints.
+    pub request_origin: &'a str,
+    /// When the failure was found on a redirect response: where it pointed, as WebKit shows it
+    /// (without a user name or password) and in full.
+    pub redirect_to: Option<(String, String)>,
     /// The status of the response the failure was found on.
     pub status: Option<u16>,
     /// Whether that response was a preflight answered with a redirect.
     pub preflight_redirected: bool,
 }
 
-/// A failed parameter (one char per byte) read as UTF-8 when its bytes are UTF-8.
+/// A failed parameter (one char per byte) read as UTF-8.
 fn utf8_if_possible(isomorphic: &str) -> String {
     let bytes: Option<Vec<u8>> = isomorphic
         .chars()
         .map(|c| u8::try_from(u32::from(c)).ok())
         .collect();
-    bytes
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_else(|| isomorphic.to_string())
+    // Bytes that are not UTF-8 become U+FFFD, as Firefox shows them.
+    bytes.map_or_else(
+        || isomorphic.to_string(),
+        |b| String::from_utf8_lossy(&b).into_owned(),
+    )
 }
 
 /// Blink's `EncodeHint`: printable ASCII as is, anything else as `\uXXXX` (upper-case hex, one

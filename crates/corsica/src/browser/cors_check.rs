@@ -80,7 +80,11 @@ pub(crate) fn cors_check_traced(
         e
     };
     let include = request.credentials() == CredentialsMode::Include;
-    let origin = request.serialized_origin();
+    let origin = if preflight {
+        request.preflight_origin()
+    } else {
+        request.serialized_origin()
+    };
     let allow_origin = response.get(ACCESS_CONTROL_ALLOW_ORIGIN);
     let lines = response.lines(ACCESS_CONTROL_ALLOW_ORIGIN).count();
     let result = check_allow_origin(allow_origin.as_deref(), include, origin)

@@ -19,6 +19,39 @@ use super::response::ResponseHead;
 use super::trace::{Note, Rule, StageKind, Trace};
 use crate::Origin;
 
+/// The lines an engine prints for a network error it reports on the console (WebKit: too many
+/// redirects, a redirect to a location that is not a URL; Firefox: "CORS request did not
+/// succeed"); Chromium's `net::ERR_…` line is not modelled.
+fn network_lines(engine: Engine, error: NetworkError, at: &Reported<'_>) -> Vec<String> {
+    use super::templates::{
+        FF_DID_NOT_SUCCEED, WK_CANNOT_LOAD, WK_REDIRECT_DENIED, WK_TOO_MANY_REDIRECTS, template,
+    };
+    match engine {
+        Engine::Chromium => return Vec::new(),
+        Engine::Firefox => {
+            return vec![FF_DID_NOT_SUCCEED.render(at.url, at.request_origin, "", None)];
+        }
+        Engine::WebKit => {}
+    }
+    let cannot_load = WK_CANNOT_LOAD.render(at.url, at.request_origin, "", None);
+    match (error, &at.redirect_to) {
+        (NetworkError::TooManyRedirects, _) => vec![
+            WK_TOO_MANY_REDIRECTS.render(at.url, at.request_origin, "", None),
+            cannot_load,
+        ],
+        (NetworkError::InvalidRedirect | NetworkError::UnsafeRedirect, Some((shown, _))) => {
+            let reason = template(engine, CorsErrorKind::CorsDisabledScheme)
+                .map(|t| t.render(at.url, at.request_origin, "", None))
+                .unwrap_or_default();
+            vec![
+                WK_REDIRECT_DENIED.render(shown, at.request_origin, &reason, None),
+                cannot_load,
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// A request the browser sends: a preflight or the request itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -148,22 +181,45 @@ impl Verdict {
     /// ```
     pub fn console_lines(&self) -> Vec<String> {
         let redirected_from = (self.initial_url != self.url).then(|| self.initial_url.as_str());
-        let stage = self
-            .trace
-            .failure()
-            .map(|(stage, _)| stage)
-            .or(self.trace.stages.last());
+        let failure = self.trace.failure();
+        let stage = failure.map(|(stage, _)| stage).or(self.trace.stages.last());
+        // The origin the failing check compared with: the request's, `null` once tainted.
+        let request_origin = stage
+            .and_then(|s| s.checks.iter().find(|c| c.rule == Rule::AllowOrigin))
+            .map_or(self.origin.as_str(), |c| c.expected.as_str());
+        // Where a redirect pointed, when the failure was found on it.
+        let redirect_to = stage
+            .filter(|s| s.kind == StageKind::Response)
+            .and_then(|s| {
+                let check = s.checks.iter().find(|c| c.rule == Rule::LocationUrl)?;
+                let seen = check.seen.as_deref()?;
+                let text: String = seen.iter().map(|&b| char::from(b)).collect();
+                Some(match s.url.join(&text) {
+                    Ok(mut full) => {
+                        let whole = full.to_string();
+                        let _ = full.set_username("");
+                        let _ = full.set_password(None);
+                        (full.to_string(), whole)
+                    }
+                    Err(_) => (text.clone(), text),
+                })
+            });
         let at = Reported {
             url: self.url.as_str(),
             redirected_from,
             origin: self.origin.as_str(),
+            stage_url: stage.map_or(self.url.as_str(), |s| s.url.as_str()),
+            request_origin,
+            redirect_to,
             status: stage.and_then(|s| s.status),
             preflight_redirected: stage
                 .is_some_and(|s| s.notes.contains(&Note::PreflightRedirected)),
         };
-        self.cors_error()
-            .map(|e| e.console_lines(self.engine, &at))
-            .unwrap_or_default()
+        match &self.result {
+            Err(FetchError::Cors(e)) => e.console_lines(self.engine, &at),
+            Err(FetchError::Network(e)) => network_lines(self.engine, *e, &at),
+            Ok(_) => Vec::new(),
+        }
     }
 
     /// Warnings the engine's console prints about a fetch it let through: Firefox warns when
@@ -191,7 +247,14 @@ impl Verdict {
     /// The reason code the engine files the console message under (Firefox's
     /// `security.properties` key, e.g. `CORSMissingAllowOrigin2`), if it has one.
     pub fn reason_code(&self) -> Option<&'static str> {
-        self.cors_error().and_then(|e| e.reason_code(self.engine))
+        match &self.result {
+            Err(FetchError::Cors(e)) => e.reason_code(self.engine),
+            // Firefox files a network failure under "CORS request did not succeed".
+            Err(FetchError::Network(_)) if self.engine == Engine::Firefox => {
+                super::templates::FF_DID_NOT_SUCCEED.code
+            }
+            _ => None,
+        }
     }
 
     /// What `String(error)` is in the page when the fetch failed (`TypeError: Failed to fetch`,
@@ -371,6 +434,10 @@ impl Exchange {
                     Ok(None) => self.finish(&response, cache),
                     Err(e) => {
                         if matches!(&e, FetchError::Cors(c) if c.kind == CorsErrorKind::CorsDisabledScheme)
+                            && self
+                                .request
+                                .profile()
+                                .reports_refused_redirect_at_location()
                         {
                             self.refused_location =
                                 location_url(&self.request, &response).ok().flatten();

@@ -133,6 +133,7 @@ pub struct BrowserProfile {
     allow_origin_classes: AllowOriginClasses,
     preflight_order: PreflightOrder,
     refused_header: RefusedHeader,
+    refuses_ftp_first: bool,
     script_error: &'static str,
 }
 
@@ -227,6 +228,7 @@ impl BrowserProfile {
             allow_origin_classes: AllowOriginClasses::Chromium,
             preflight_order: PreflightOrder::Chromium,
             refused_header: RefusedHeader::ScriptOrder,
+            refuses_ftp_first: false,
             script_error: "TypeError: Failed to fetch",
         }
     }
@@ -243,6 +245,7 @@ impl BrowserProfile {
             allow_origin_classes: AllowOriginClasses::Firefox,
             preflight_order: PreflightOrder::Firefox,
             refused_header: RefusedHeader::Sorted,
+            refuses_ftp_first: false,
             script_error: "TypeError: NetworkError when attempting to fetch resource.",
         }
     }
@@ -260,6 +263,7 @@ impl BrowserProfile {
             allow_origin_classes: AllowOriginClasses::WebKit,
             preflight_order: PreflightOrder::WebKit,
             refused_header: RefusedHeader::WebKitMapOrder,
+            refuses_ftp_first: true,
             script_error: "TypeError: Load failed",
         }
     }
@@ -288,6 +292,25 @@ impl BrowserProfile {
 
     pub(crate) fn preflight_order(&self) -> PreflightOrder {
         self.preflight_order
+    }
+
+    /// Whether a redirect refused for its scheme is reported at the location it pointed to
+    /// (Chromium, Firefox), rather than at the URL that redirected (WebKit).
+    pub(crate) fn reports_refused_redirect_at_location(&self) -> bool {
+        self.engine != Engine::WebKit
+    }
+
+    /// Whether a preflight made after a redirect sends, and is checked against, the page's
+    /// origin even when the redirect tainted the request's (Firefox: only the request itself
+    /// then says `Origin: null`).
+    pub(crate) fn preflight_ignores_taint(&self) -> bool {
+        self.engine == Engine::Firefox
+    }
+
+    /// Whether a redirect to `ftp:` is refused before the redirect's CORS check (WebKit, which
+    /// loads no FTP at all).
+    pub(crate) fn refuses_ftp_first(&self) -> bool {
+        self.refuses_ftp_first
     }
 
     /// Which refused request header the console names, and how.

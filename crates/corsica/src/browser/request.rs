@@ -672,8 +672,19 @@ impl BrowserRequest {
         if self.private_network.is_some() {
             headers.push(("Access-Control-Request-Private-Network", "true".to_string()));
         }
-        headers.push(("Origin", self.serialized_origin().to_string()));
+        headers.push(("Origin", self.preflight_origin().to_string()));
         headers
+    }
+
+    /// The origin a preflight sends and is checked against: the
+    /// [serialized origin](Self::serialized_origin), except in Firefox, whose preflights keep
+    /// the page's origin after a tainting redirect.
+    pub(crate) fn preflight_origin(&self) -> &str {
+        if self.profile.preflight_ignores_taint() {
+            self.origin.as_str()
+        } else {
+            self.serialized_origin()
+        }
     }
 
     /// The headers of the request itself as the browser sends it: the script's headers, then

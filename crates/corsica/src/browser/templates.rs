@@ -130,6 +130,30 @@ const WK_HEADER: Template = Template {
     code: None,
     text: "Request header field {param} is not allowed by Access-Control-Allow-Headers.",
 };
+/// WebKit's wrapper around a failure found on a redirect response: `{url}` is where the redirect
+/// pointed (without a user name or password), `{param}` the reason.
+pub(crate) const WK_REDIRECT_DENIED: Template = Template {
+    code: None,
+    text: "Cross-origin redirection to {url} denied by Cross-Origin Resource Sharing policy: {param}",
+};
+const WK_REDIRECT_CREDENTIALS: Template = Template {
+    code: None,
+    text: "redirection URL {url} has credentials",
+};
+const WK_REDIRECT_SCHEME: Template = Template {
+    code: None,
+    text: "not allowed to follow a cross-origin CORS redirection with non CORS scheme",
+};
+/// WebKit's line for a redirect to `ftp:`, which it never loads.
+pub(crate) const WK_FTP_DISABLED: Template = Template {
+    code: None,
+    text: "FTP URLs are disabled",
+};
+/// WebKit's line for a fetch that redirected more than 20 times.
+pub(crate) const WK_TOO_MANY_REDIRECTS: Template = Template {
+    code: None,
+    text: "Load cannot follow more than 20 redirections",
+};
 /// The line WebKit prints after every blocked `fetch()`.
 pub(crate) const WK_CANNOT_LOAD: Template = Template {
     code: None,
@@ -164,6 +188,7 @@ pub(crate) fn template(engine: Engine, kind: CorsErrorKind) -> Option<Template> 
             MethodDisallowedByPreflightResponse => FF_METHOD_NOT_FOUND,
             HeaderDisallowedByPreflightResponse => FF_MISSING_ALLOW_HEADER,
             CorsDisabledScheme => FF_REQUEST_NOT_HTTP,
+            RedirectContainsCredentials => FF_DID_NOT_SUCCEED,
             _ => return None,
         }),
         Engine::WebKit => Some(match kind {
@@ -185,6 +210,8 @@ pub(crate) fn template(engine: Engine, kind: CorsErrorKind) -> Option<Template> 
             InvalidAllowHeadersPreflightResponse => WK_INVALID_ALLOW_HEADERS,
             MethodDisallowedByPreflightResponse => WK_METHOD,
             HeaderDisallowedByPreflightResponse => WK_HEADER,
+            RedirectContainsCredentials => WK_REDIRECT_CREDENTIALS,
+            CorsDisabledScheme => WK_REDIRECT_SCHEME,
             _ => return None,
         }),
     }
@@ -215,6 +242,10 @@ pub(crate) const ALL: &[(Engine, Template)] = &[
     (Engine::WebKit, WK_INVALID_ALLOW_HEADERS),
     (Engine::WebKit, WK_METHOD),
     (Engine::WebKit, WK_HEADER),
+    (Engine::WebKit, WK_REDIRECT_CREDENTIALS),
+    (Engine::WebKit, WK_REDIRECT_SCHEME),
+    (Engine::WebKit, WK_TOO_MANY_REDIRECTS),
+    (Engine::WebKit, WK_FTP_DISABLED),
     (Engine::WebKit, WK_CANNOT_LOAD),
 ];
 
