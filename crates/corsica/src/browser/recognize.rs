@@ -291,9 +291,8 @@ mod tests {
                     let line =
                         recognize(&text).unwrap_or_else(|| panic!("{engine} {kind}: {text}"));
                     assert_eq!(line.engine, engine, "{text}");
-                    if i == 0 && line.kind.is_some() {
+                    if let (0, Some(back)) = (i, line.kind) {
                         seen += 1;
-                        let back = line.kind.expect("a kind");
                         // The engine's text for the kind read back is the same text.
                         let again = CorsError::new(back, param).console_lines(engine, &at);
                         assert_eq!(again.first(), Some(&text), "{engine} {kind} read as {back}");
