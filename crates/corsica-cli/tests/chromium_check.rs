@@ -39,7 +39,9 @@ use serde_json::Value;
 
 mod support;
 use support::explicit::{header_order, redirects, wire_bytes};
-use support::scenarios::{Log, Rng, Scenario, Seen, Srv, Urls, generate, init, respond, take_log};
+use support::scenarios::{
+    Log, Rng, Scenario, Seen, Srv, Urls, engine_differences, generate, init, respond, take_log,
+};
 
 /// The generator's seed.
 const SEED: u64 = 0xC025_1CA0_2026_0003;
@@ -430,6 +432,8 @@ fn main() {
     all.extend(header_order(next, &urls));
     let next = all.len();
     all.extend(wire_bytes(next, &urls));
+    let next = all.len();
+    all.extend(engine_differences(next, &urls));
     let _ = scenarios.set(all.clone());
 
     let trials_of = |ctx: Option<Arc<Ctx>>| -> Vec<Trial> {
@@ -457,7 +461,7 @@ fn main() {
     let page = chromium.new_page().expect("open a tab");
     page.goto(&urls.url(Srv::Page, "/")).expect("load the page");
     println!(
-        "corsica check vs {version}: {} scenarios ({GENERATED} generated with seed {seed:#x}, {} explicit: redirects, refused-header order, wire bytes); page {}, api {}, third {}",
+        "corsica check vs {version}: {} scenarios ({GENERATED} generated with seed {seed:#x}, {} explicit: redirects, refused-header order, wire bytes, where engines differ); page {}, api {}, third {}",
         all.len(),
         all.len() - GENERATED,
         urls.page,
