@@ -398,17 +398,19 @@ pub(crate) fn human(report: &Report) -> String {
             );
             let verdict = &report.verdict;
             let lines = verdict.console_lines();
-            if verdict.engine == Engine::Chromium || lines.is_empty() {
+            if verdict.engine == Engine::Chromium {
                 let _ = writeln!(out, "  {}", "Chromium's console:".bold());
                 let _ = writeln!(out, "    {}", sanitized(&message(report, error)));
             } else {
-                let _ = writeln!(
-                    out,
-                    "  {}",
-                    format!("{}'s console:", engine_name(verdict.engine)).bold()
-                );
-                for line in &lines {
-                    let _ = writeln!(out, "    {}", sanitized(line));
+                if !lines.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "  {}",
+                        format!("{}'s console:", engine_name(verdict.engine)).bold()
+                    );
+                    for line in &lines {
+                        let _ = writeln!(out, "    {}", sanitized(line));
+                    }
                 }
                 if let Some(code) = verdict.reason_code() {
                     let _ = writeln!(out, "  {} {code}", "reason code:".bold());
