@@ -5,6 +5,7 @@ use clap::{Parser, Subcommand};
 
 use crate::check::CheckArgs;
 use crate::demo::DemoArgs;
+use crate::explain::ExplainArgs;
 use crate::export::ExportArgs;
 use crate::har::HarArgs;
 use crate::policy::PolicyCommand;
@@ -91,6 +92,8 @@ pub(crate) enum Command {
     Har(HarArgs),
     /// Find CORS misconfigurations on live URLs, each confirmed as a browser would.
     Scan(ScanArgs),
+    /// Paste a browser's CORS console message: which engine wrote it, what it means, the fix.
+    Explain(ExplainArgs),
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod check;
 mod cli;
 mod demo;
 mod error;
+mod explain;
 mod export;
 #[cfg(fuzzing)]
 #[doc(hidden)]
@@ -50,6 +51,7 @@ pub fn run() -> ExitCode {
         Command::Export(args) => export::run(&args),
         Command::Har(args) => har::run(&args),
         Command::Scan(args) => scan::run(&args),
+        Command::Explain(args) => explain::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

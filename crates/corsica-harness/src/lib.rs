@@ -12,13 +12,17 @@ pub mod apache;
 pub mod caddy;
 mod cdp;
 mod edge;
+mod firefox;
 pub mod haproxy;
 pub mod har;
 pub mod nginx;
 mod stub;
+mod webkit;
 
 pub use cdp::{Chromium, CorsFailure, FetchResult, Page, SentRequest};
+pub use firefox::{ConsoleEntry, Firefox, FirefoxFetch};
 pub use stub::{StubRequest, StubResponse, StubServer};
+pub use webkit::{WebKit, WebKitFetch};
 
 /// Errors from the harness: launching Chromium, talking to it, or serving.
 #[derive(Debug)]

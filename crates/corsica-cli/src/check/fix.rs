@@ -81,7 +81,7 @@ fn authorization_under_wildcard(report: &Report) -> Option<String> {
                 .any(|n| matches!(n, Note::WildcardCoveredAuthorization))
     });
     covered.then(|| {
-        "allowed by Chromium and Firefox today, but the Fetch Standard says \
+        "allowed by Chromium, Firefox and WebKit today, but the Fetch Standard says \
          \"Access-Control-Allow-Headers: *\" never covers Authorization and browsers plan to \
          enforce it: list it, e.g. \"Access-Control-Allow-Headers: *, authorization\""
             .to_owned()

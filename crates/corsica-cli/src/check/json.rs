@@ -4,8 +4,9 @@
 //! {"allowed", "browser", "request": {"url", "origin", "method"},
 //!  "preflight": {"sent", "status", "headers", "cache_seconds"} | null,
 //!  "response": {"status", "headers"} | null, "redirects": [{"url", "status", "location"}],
-//!  "exposed": [...], "error": {"kind", "message"} | null, "fix": "..." | null,
-//!  "warnings": [...]}
+//!  "exposed": [...],
+//!  "error": {"kind", "message", "console", "reason_code", "script_error"} | null,
+//!  "fix": "..." | null, "warnings": [...]}
 //! ```
 //!
 //! The same keys on every exit, 2 included ([`failure`]): then `error` says why there is no
@@ -20,8 +21,12 @@
 //! - `headers` are every header line as received, `[name, value]`, values decoded one char per
 //!   byte as a script's `headers.get()` sees them.
 //! - `exposed` are the header names the script can read (empty when blocked).
-//! - `error.kind` is Chromium's `CorsError` name (`MissingAllowOriginHeader`) or net error
-//!   (`ERR_TOO_MANY_REDIRECTS`); `message` is the line Chromium's console prints.
+//! - `browser` names the engine the check behaved as (`chromium`, `firefox`, `webkit`).
+//! - `error.kind` is corsica's error kind, Chromium's `CorsError` name
+//!   (`MissingAllowOriginHeader`) or net error (`ERR_TOO_MANY_REDIRECTS`); `message` is the
+//!   first line the engine's console prints, `console` all of them; `reason_code` is the
+//!   engine's own code where it has one (Firefox's `CORSMissingAllowOrigin2`); `script_error`
+//!   what the page's script sees (`null` when no script ran, as for a usage error).
 //! - `redirects` are the redirects the browser followed, in order: the URL that answered, its
 //!   status and where it sent the browser.
 //! - `fix` names the server change; `null` when there is nothing to change.
@@ -35,7 +40,7 @@ use serde::Serialize;
 use super::live::{Exchanged, PROBE_ORIGIN, Part, Report};
 use super::{fix, warn};
 
-/// The browser whose behaviour `check` reproduces.
+/// The browser `check` behaves as unless told otherwise.
 pub(crate) const BROWSER: &str = "chromium";
 
 /// The document.
@@ -138,6 +143,30 @@ pub(crate) struct ErrorDoc {
     pub(crate) kind: String,
     /// The console's line, or what went wrong.
     pub(crate) message: String,
+    /// Every line the engine's console prints (Firefox and WebKit print more than one).
+    pub(crate) console: Vec<String>,
+    /// Firefox's reason code (`CORSMissingAllowOrigin2`); null for Chromium and WebKit.
+    pub(crate) reason_code: Option<&'static str>,
+    /// What `String(error)` is in the page; null when no script ran.
+    pub(crate) script_error: Option<&'static str>,
+}
+
+impl ErrorDoc {
+    /// An error without a verdict (exit 2): `kind` and `message`, what the script sees if any.
+    pub(crate) fn without_verdict(
+        kind: impl Into<String>,
+        message: impl Into<String>,
+        script_error: Option<&'static str>,
+    ) -> Self {
+        let message = message.into();
+        ErrorDoc {
+            kind: kind.into(),
+            console: Vec::new(),
+            message,
+            reason_code: None,
+            script_error,
+        }
+    }
 }
 
 /// A URL as shown: without its fragment, which browsers never send (a `Location` may carry one).
@@ -210,13 +239,14 @@ fn redirects(report: &Report) -> Vec<RedirectDoc> {
 /// The document when there is no verdict (exit 2): the same keys, `error` saying why, the
 /// request as far as it is known.
 pub(crate) fn failure(
+    browser: &'static str,
     request: Option<RequestDoc>,
     error: ErrorDoc,
     fix: Option<String>,
 ) -> Document {
     Document {
         allowed: false,
-        browser: BROWSER,
+        browser,
         request,
         preflight: None,
         response: None,
@@ -258,6 +288,12 @@ pub(crate) fn document_with_warnings(report: &Report, extra: &[String]) -> Docum
             Some(ErrorDoc {
                 kind: e.kind_str().to_string(),
                 message: message(report, e),
+                console: match report.verdict.console_lines() {
+                    lines if lines.is_empty() => vec![message(report, e)],
+                    lines => lines,
+                },
+                reason_code: report.verdict.reason_code(),
+                script_error: Some(report.verdict.engine.profile().script_error()),
             }),
         ),
     };
@@ -266,7 +302,7 @@ pub(crate) fn document_with_warnings(report: &Report, extra: &[String]) -> Docum
     warnings.extend(warn::for_report(report));
     Document {
         allowed: report.verdict.is_allowed(),
-        browser: BROWSER,
+        browser: report.verdict.engine.as_str(),
         request: Some(RequestDoc {
             url: report.request.initial_url().to_string(),
             origin: report.request.origin().to_string(),

@@ -6,6 +6,7 @@
 //! The browser is the engine's ([`corsica::browser::Exchange`]); [`live`] does the network,
 //! `render` and `json` the presentation, `fix` the advice.
 
+mod all;
 mod error_status;
 pub(crate) mod fix;
 pub(crate) mod json;
@@ -19,7 +20,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsica::Origin;
-use corsica::browser::{CredentialsMode, is_forbidden_request_header};
+use corsica::browser::{CredentialsMode, Engine, is_forbidden_request_header};
 use url::Url;
 
 use crate::error::{self, CliError, Exit};
@@ -50,11 +51,19 @@ With --json, one document on stdout, on every exit (2 included, with error set):
   {\"allowed\", \"browser\", \"request\": {\"url\", \"origin\", \"method\"},
    \"preflight\": {\"sent\", \"status\", \"headers\", \"cache_seconds\"} | null,
    \"response\": {\"status\", \"headers\"} | null, \"redirects\": [{\"url\", \"status\", \"location\"}],
-   \"exposed\": [...], \"error\": {\"kind\", \"message\"} | null, \"fix\": \"...\" | null,
+   \"exposed\": [...], \"error\": {\"kind\", \"message\", \"console\", \"reason_code\",
+   \"script_error\"} | null, \"fix\": \"...\" | null,
    \"warnings\": [...], \"diagnosis\": [...] | null}
 error.kind is Chromium's CorsError name (MissingAllowOriginHeader, ...) or a net error
-(ERR_TOO_MANY_REDIRECTS, ERR_CONNECTION_REFUSED); error.message is the line Chromium's console
-prints. On exit 2, kind is usage, TypeError (fetch() throws) or the net error.
+(ERR_TOO_MANY_REDIRECTS, ERR_CONNECTION_REFUSED); error.message is the line the engine's
+console prints first, error.console every line, error.reason_code Firefox's code
+(CORSMissingAllowOrigin2), and error.script_error what the page's script sees. \"browser\"
+names the engine. On exit 2, kind is usage, TypeError (fetch() throws) or the net error.
+
+--browser firefox or webkit behaves as that engine: its preflight cache cap (Chromium 2 h,
+Firefox 24 h, WebKit 10 min), its order of checks, its console text. --browser all checks with
+the three, prints one line per engine and where they differ (with --json:
+{\"allowed\", \"browsers\": [document, ...], \"differences\": [...]}); exit 1 if any blocks.
 
 Examples:
   corsica check https://api.example.com/data --origin https://app.example.com
@@ -63,6 +72,7 @@ Examples:
   corsica check http://127.0.0.1:8080/upload --origin http://localhost:3000 -d @form.txt --json
   corsica check http://127.0.0.1:8080/api/items --origin http://localhost:3000 \\
     -H 'X-Debug: 1' --diagnose
+  corsica check https://api.example.com/data --origin https://app.example.com --browser all
 
 Exit status:
   0  allowed: the page's script can read the response
@@ -147,6 +157,30 @@ pub(crate) struct CheckArgs {
     /// Accept any TLS certificate.
     #[arg(short = 'k', long)]
     insecure: bool,
+
+    /// The browser engine to behave as; `all` checks with each and shows where they differ.
+    #[arg(long, value_enum, value_name = "ENGINE", default_value = "chromium")]
+    browser: BrowserArg,
+}
+
+/// `--browser`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BrowserArg {
+    Chromium,
+    Firefox,
+    Webkit,
+    All,
+}
+
+impl BrowserArg {
+    /// The engine to behave as (Chromium's rules for the common part of `all`).
+    fn engine(self) -> Engine {
+        match self {
+            BrowserArg::Firefox => Engine::Firefox,
+            BrowserArg::Webkit => Engine::WebKit,
+            BrowserArg::Chromium | BrowserArg::All => Engine::Chromium,
+        }
+    }
 }
 
 /// `--credentials`.
@@ -176,6 +210,8 @@ pub(crate) struct Check {
     verbose: bool,
     /// Warnings about the arguments, printed on standard error and kept for `--json`.
     warnings: Vec<String>,
+    /// Every engine (`--browser all`), or only `config.engine`.
+    all: bool,
 }
 
 /// The bytes of `-d`/`--data-binary`: the text itself, or with `@FILE` the file's contents
@@ -414,10 +450,12 @@ impl CheckArgs {
                 cookie,
                 user_agent: self.user_agent.clone(),
                 diagnose: self.diagnose,
+                engine: self.browser.engine(),
             },
             json: self.json,
             verbose: self.verbose,
             warnings,
+            all: self.browser == BrowserArg::All,
         })
     }
 
@@ -440,6 +478,9 @@ impl CheckArgs {
 impl Check {
     /// Runs the check and prints the report: exit 0 when allowed, 1 when blocked.
     pub(crate) fn run(self) -> Result<Exit, CliError> {
+        if self.all {
+            return all::run(&self.config, self.json);
+        }
         let report = match live::check(&self.config) {
             Ok(report) => report,
             Err(e) => {
@@ -457,12 +498,15 @@ impl Check {
                         }),
                     };
                     let fix = network_fix(&e);
+                    let script_error = self.config.engine.profile().script_error();
                     print_json(&json::failure(
+                        self.config.engine.as_str(),
                         Some(request),
-                        json::ErrorDoc {
-                            kind: e.kind().to_string(),
-                            message: e.to_string(),
-                        },
+                        json::ErrorDoc::without_verdict(
+                            e.kind(),
+                            e.to_string(),
+                            Some(script_error),
+                        ),
                         fix,
                     ))?;
                 }
@@ -511,11 +555,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
             if args.json {
                 if let CliError::Message(message) = &e {
                     print_json(&json::failure(
+                        args.browser.engine().as_str(),
                         Some(args.request_doc()),
-                        json::ErrorDoc {
-                            kind: "usage".to_string(),
-                            message: message.clone(),
-                        },
+                        json::ErrorDoc::without_verdict("usage", message.clone(), None),
                         None,
                     ))?;
                 }
@@ -529,11 +571,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Exit, CliError> {
 /// The `--json` document for a command line clap refused (exit 2): no request, the error.
 pub(crate) fn usage_failure_json(message: &str) -> Result<(), CliError> {
     print_json(&json::failure(
+        json::BROWSER,
         None,
-        json::ErrorDoc {
-            kind: "usage".to_string(),
-            message: message.to_string(),
-        },
+        json::ErrorDoc::without_verdict("usage", message, None),
         None,
     ))
 }

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use corsica::browser::{
-    Check, CorsErrorKind, FetchError, MAX_REDIRECTS, Note, PreflightReason, Rule, Stage,
+    Check, CorsErrorKind, Engine, FetchError, MAX_REDIRECTS, Note, PreflightReason, Rule, Stage,
 };
 use owo_colors::OwoColorize;
 
@@ -25,6 +25,15 @@ pub(crate) struct Options {
 
 /// The most of a body `-v` shows.
 const SHOWN_BODY: usize = 2048;
+
+/// The engine as people call it.
+pub(crate) fn engine_name(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Chromium => "Chromium",
+        Engine::Firefox => "Firefox",
+        Engine::WebKit => "WebKit",
+    }
+}
 
 /// One line under a response: a check that passed (`Some(true)`), failed (`Some(false)`), or a
 /// remark (`None`).
@@ -201,14 +210,41 @@ fn checks(report: &Report, index: usize) -> Vec<Line> {
             }
         }
     }
+    let step = &report.steps[index];
     lines.extend(
         stage
             .notes
             .iter()
-            .filter_map(noted)
+            .filter_map(|note| {
+                let text = noted(note)?;
+                Some(match note {
+                    Note::PreflightCached { .. } => text + &other_engines_cache(step),
+                    _ => text,
+                })
+            })
             .map(|text| Line { ok: None, text }),
     );
     lines
+}
+
+/// How long the other engines would keep the same preflight result, when any differs: ` (Firefox
+/// 86400 s, WebKit 600 s)`. Empty when they all agree.
+fn other_engines_cache(step: &Exchanged) -> String {
+    let this = step.request.profile();
+    let max_age = step.head.get("access-control-max-age");
+    let seconds = this.cache_seconds(max_age.as_deref());
+    let others: Vec<String> = Engine::ALL
+        .iter()
+        .filter(|e| **e != this.engine())
+        .map(|e| (e, e.profile().cache_seconds(max_age.as_deref())))
+        .filter(|(_, s)| *s != seconds)
+        .map(|(e, s)| format!("{} {s} s", engine_name(*e)))
+        .collect();
+    if others.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", others.join(", "))
+    }
 }
 
 /// The headers worth showing under a request: what CORS looks at (the preflight's `Accept:
@@ -456,6 +492,16 @@ pub(crate) fn human_with(report: &Report, options: Options) -> String {
                 "✓ allowed:".green().bold(),
                 exposed.status
             );
+            for warning in report.verdict.console_warnings() {
+                let _ = writeln!(
+                    out,
+                    "  {} {}",
+                    format!("{}'s console warns:", engine_name(report.verdict.engine))
+                        .yellow()
+                        .bold(),
+                    sanitized(&warning)
+                );
+            }
         }
         Err(error) => {
             let _ = writeln!(
@@ -464,8 +510,29 @@ pub(crate) fn human_with(report: &Report, options: Options) -> String {
                 "✗ blocked:".red().bold(),
                 error.kind_str().bold()
             );
-            let _ = writeln!(out, "  {}", "Chromium's console:".bold());
-            let _ = writeln!(out, "    {}", sanitized(&message(report, error)));
+            let verdict = &report.verdict;
+            let lines = verdict.console_lines();
+            if verdict.engine == Engine::Chromium {
+                let _ = writeln!(out, "  {}", "Chromium's console:".bold());
+                let _ = writeln!(out, "    {}", sanitized(&message(report, error)));
+            } else {
+                if !lines.is_empty() {
+                    let _ = writeln!(
+                        out,
+                        "  {}",
+                        format!("{}'s console:", engine_name(verdict.engine)).bold()
+                    );
+                    for line in &lines {
+                        let _ = writeln!(out, "    {}", sanitized(line));
+                    }
+                }
+                if let Some(code) = verdict.reason_code() {
+                    let _ = writeln!(out, "  {} {code}", "reason code:".bold());
+                }
+                if let Some(seen) = verdict.script_error() {
+                    let _ = writeln!(out, "  {} {seen}", "the script sees:".bold());
+                }
+            }
             let _ = writeln!(
                 out,
                 "  {} {}",

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use corsica::Origin;
-use corsica::browser::CredentialsMode;
+use corsica::browser::{CredentialsMode, Engine};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -36,6 +36,31 @@ pub(crate) struct Described {
     /// A string body, if any.
     #[serde(default)]
     pub(crate) body: Option<String>,
+    /// The page's `navigator.userAgent`: the engine `check` behaves as is the browser's own.
+    #[serde(default)]
+    pub(crate) user_agent: Option<String>,
+}
+
+/// The engine a `User-Agent` belongs to (Chromium when unsure).
+fn engine_of(user_agent: Option<&str>) -> Engine {
+    match user_agent {
+        Some(ua) if ua.contains("Firefox/") => Engine::Firefox,
+        Some(ua) if ua.contains("AppleWebKit/") && !ua.contains("Chrome/") => Engine::WebKit,
+        _ => Engine::Chromium,
+    }
+}
+
+/// One engine's verdict on the same request, for the side-by-side view.
+#[derive(Debug, Serialize)]
+pub(crate) struct EngineVerdict {
+    /// `chromium`, `firefox` or `webkit`.
+    engine: &'static str,
+    /// `allowed` or `blocked`.
+    verdict: &'static str,
+    /// The engine's name for the error: Firefox's reason code, else the error kind.
+    kind: Option<String>,
+    /// The first line the engine's console prints.
+    console: Option<String>,
 }
 
 /// What `corsica check` says.
@@ -51,6 +76,10 @@ pub(crate) struct Explained {
     command: String,
     /// What it prints, without colour.
     text: String,
+    /// The engine the check behaved as (the page's browser's).
+    browser: &'static str,
+    /// The three engines' verdicts on the same request.
+    engines: Vec<EngineVerdict>,
 }
 
 impl Explained {
@@ -61,6 +90,8 @@ impl Explained {
             preflight: false,
             command,
             text: plain(&format!("{} {message}\n", error_prefix())),
+            browser: Engine::Chromium.as_str(),
+            engines: Vec::new(),
         }
     }
 }
@@ -85,6 +116,7 @@ fn quoted(word: &str) -> String {
 
 /// The `corsica check` arguments for `d` against `url`.
 fn command(d: &Described, url: &str, body: Option<&str>) -> String {
+    let engine = engine_of(d.user_agent.as_deref());
     let mut words = vec![
         "corsica".to_owned(),
         "check".to_owned(),
@@ -104,6 +136,9 @@ fn command(d: &Described, url: &str, body: Option<&str>) -> String {
     }
     if let Some(body) = body {
         words.extend(["-d".to_owned(), quoted(body)]);
+    }
+    if engine != Engine::Chromium {
+        words.extend(["--browser".to_owned(), engine.as_str().to_owned()]);
     }
     words.join(" ")
 }
@@ -168,11 +203,36 @@ pub(crate) async fn explain(api: &Url, d: Described) -> Explained {
         user_agent: None,
         // The demo shows what the follow-ups find (which part a refused preflight fails on).
         diagnose: true,
+        engine: engine_of(d.user_agent.as_deref()),
     };
-    // `check` runs its own runtime and blocks: keep it off the servers' thread.
-    let checked = tokio::task::spawn_blocking(move || live::check(&config)).await;
+    // `check` runs its own runtime and blocks: keep it off the servers' thread. The other two
+    // engines check the same request for the side-by-side view.
+    let checked = tokio::task::spawn_blocking(move || {
+        let engines: Vec<EngineVerdict> = Engine::ALL
+            .iter()
+            .filter_map(|&engine| {
+                let report = live::check(&live::Config {
+                    engine,
+                    ..config.clone()
+                })
+                .ok()?;
+                let v = &report.verdict;
+                Some(EngineVerdict {
+                    engine: engine.as_str(),
+                    verdict: if v.is_allowed() { "allowed" } else { "blocked" },
+                    kind: v.result.as_ref().err().map(|e| {
+                        v.reason_code()
+                            .map_or_else(|| e.kind_str().to_string(), str::to_string)
+                    }),
+                    console: v.console_message(),
+                })
+            })
+            .collect();
+        live::check(&config).map(|report| (report, engines))
+    })
+    .await;
     match checked {
-        Ok(Ok(report)) => Explained {
+        Ok(Ok((report, engines))) => Explained {
             verdict: if report.verdict.is_allowed() {
                 "allowed"
             } else {
@@ -186,7 +246,9 @@ pub(crate) async fn explain(api: &Url, d: Described) -> Explained {
                 .map(|e| e.kind_str().to_string()),
             preflight: report.steps.iter().any(|s| s.preflight),
             command,
+            browser: report.verdict.engine.as_str(),
             text: plain(&render::human(&report)),
+            engines,
         },
         Ok(Err(e)) => Explained::error(command, &e.to_string()),
         Err(e) => Explained::error(command, &format!("the check stopped: {e}")),
@@ -205,6 +267,7 @@ mod tests {
             headers: headers.iter().map(|h| (*h).to_owned()).collect(),
             credentials: credentials.into(),
             body: None,
+            user_agent: None,
         }
     }
 

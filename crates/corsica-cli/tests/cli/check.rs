@@ -123,6 +123,7 @@ fn json_contract_for_an_allowed_preflighted_request() {
             "warnings"
         ]
     );
+    assert_eq!(doc["browser"], "chromium");
     assert_eq!(doc["allowed"], true);
     let pre = &doc["preflight"];
     assert_eq!(keys(pre), ["cache_seconds", "headers", "sent", "status"]);
@@ -190,7 +191,12 @@ fn json_contract_for_a_blocked_simple_request() {
     assert_eq!(doc["preflight"], Value::Null);
     assert_eq!(doc["response"]["status"], 200);
     assert_eq!(doc["exposed"], serde_json::json!([]));
-    assert_eq!(keys(&doc["error"]), ["kind", "message"]);
+    assert_eq!(
+        keys(&doc["error"]),
+        ["console", "kind", "message", "reason_code", "script_error"]
+    );
+    assert_eq!(doc["error"]["reason_code"], Value::Null);
+    assert_eq!(doc["error"]["script_error"], "TypeError: Failed to fetch");
     assert_eq!(doc["error"]["kind"], "MissingAllowOriginHeader");
     assert_eq!(
         doc["error"]["message"],
@@ -703,4 +709,93 @@ fn http2_and_http1_over_tls() {
             .collect();
         assert_eq!(values.len(), 2, "both lines kept over {protocol}: {doc:#}");
     }
+}
+
+#[test]
+fn each_engine_words_a_missing_allow_origin_its_own_way() {
+    let api = api();
+    let url = api.url("/missing");
+    let (code, doc) = json(&[&url, "--origin", ORIGIN, "--browser", "firefox"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["browser"], "firefox");
+    assert_eq!(doc["error"]["reason_code"], "CORSMissingAllowOrigin2");
+    assert_eq!(
+        doc["error"]["script_error"],
+        "TypeError: NetworkError when attempting to fetch resource."
+    );
+    assert_eq!(
+        doc["error"]["message"],
+        format!(
+            "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} missing). Status code: 200."
+        )
+    );
+    let (code, doc) = json(&[&url, "--origin", ORIGIN, "--browser", "webkit"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["browser"], "webkit");
+    assert_eq!(doc["error"]["reason_code"], Value::Null);
+    assert_eq!(
+        doc["error"]["console"],
+        serde_json::json!([
+            format!(
+                "Origin {ORIGIN} is not allowed by Access-Control-Allow-Origin. Status code: 200"
+            ),
+            format!("Fetch API cannot load {url} due to access control checks."),
+        ])
+    );
+    let (code, doc) = json(&[&url, "--origin", ORIGIN, "--browser", "all"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["allowed"], false);
+    let engines: Vec<&str> = doc["browsers"]
+        .as_array()
+        .expect("browsers")
+        .iter()
+        .map(|d| d["browser"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(engines, ["chromium", "firefox", "webkit"]);
+}
+
+#[test]
+fn explain_reads_back_what_check_prints() {
+    let api = api();
+    let url = api.url("/missing");
+    for browser in ["chromium", "firefox", "webkit"] {
+        let (_, doc) = json(&[&url, "--origin", ORIGIN, "--browser", browser]);
+        let lines: Vec<String> = doc["error"]["console"]
+            .as_array()
+            .expect("console lines")
+            .iter()
+            .map(|l| l.as_str().unwrap_or_default().to_string())
+            .collect();
+        let dir = TestDir::new();
+        let out = dir
+            .corsica(["explain", "--json"])
+            .arg(lines.join("\n"))
+            .run()
+            .code(0);
+        let explained = out.json();
+        assert_eq!(explained["browser"], browser, "{lines:?}");
+        assert_eq!(explained["kind"], "MissingAllowOriginHeader", "{lines:?}");
+        assert_eq!(explained["url"], url.as_str(), "{lines:?}");
+        assert!(
+            explained["check_command"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with(&format!("corsica check {url} --origin ")),
+            "{explained:#}"
+        );
+    }
+    let out = TestDir::new()
+        .corsica([
+            "explain",
+            "--json",
+            "Uncaught ReferenceError: x is not defined",
+        ])
+        .run()
+        .code(2);
+    assert!(
+        out.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("not a CORS console message I know")
+    );
 }

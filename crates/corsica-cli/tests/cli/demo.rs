@@ -111,6 +111,7 @@ fn card(page: &Page, id: &str) -> Value {
            browserText: c.querySelector('[data-role=browser-verdict]')?.textContent ?? null, \
            trace: c.querySelector('pre.trace')?.textContent ?? null, \
            command: c.querySelector('.cmd')?.textContent ?? null, \
+           engines: [...c.querySelectorAll('[data-role=engines] tr')].map(tr => tr.dataset.engine + ' ' + tr.dataset.verdict), \
            seen: [...c.querySelectorAll('ul.seen li[data-outcome]')].map(li => li.textContent) }}; }})()",
         id = json!(id)
     ))
@@ -167,6 +168,12 @@ fn the_demo_page_agrees_with_the_browser_in_real_chromium() {
     assert_eq!(simple["browser"], "allowed", "{simple:#}");
     assert_eq!(simple["preflight"], "no", "{simple:#}");
     assert_eq!(simple["apiPreflight"], "no", "{simple:#}");
+    // The three engines side by side, each checked by corsica as that engine.
+    assert_eq!(
+        simple["engines"],
+        json!(["chromium allowed", "firefox allowed", "webkit allowed"]),
+        "{simple:#}"
+    );
     let shown = simple["browserText"].as_str().unwrap_or_default();
     assert!(shown.contains("200"), "{simple:#}");
     assert!(

@@ -658,7 +658,7 @@ fn the_readme_example_is_a_preflight_ok() {
                 ["access-control-allow-credentials", "true"],
                 ["access-control-allow-methods", "GET,POST,PUT,DELETE"],
                 ["access-control-allow-headers", "content-type,authorization"],
-                ["access-control-max-age", "7200"],
+                ["access-control-max-age", "600"],
             ],
             "reason": "preflight allowed: origin, method and headers are all allowed",
             "route": null,

@@ -210,7 +210,7 @@ fn warnings_are_listed_after_errors_and_do_not_invalidate() {
             "warnings": [
                 {"key": "origins", "value": "https://a.example", "message": "\"https://a.example\" is listed more than once"},
                 {"key": "origins", "value": "https://*.github.io", "message": "\"github.io\" is a public suffix: anyone can register a subdomain of it and be allowed"},
-                {"key": "max_age", "value": "86400", "message": "Chromium caps preflight caching at 7200 seconds; longer values only matter to Firefox"},
+                {"key": "max_age", "value": "86400", "message": "browsers cache a preflight result WebKit at most 600 s, Chromium at most 7200 s; Firefox keeps it the whole 86400 s, so a change to this policy can take that long to reach its users"},
                 {"key": "debug", "value": "true", "message": "failed preflights reveal which part of the policy they failed; turn debug off in production"},
             ],
         })
@@ -221,7 +221,7 @@ fn warnings_are_listed_after_errors_and_do_not_invalidate() {
     eq_text(
         "warning: origins: https://a.example — \"https://a.example\" is listed more than once\n\
          warning: origins: https://*.github.io — \"github.io\" is a public suffix: anyone can register a subdomain of it and be allowed\n\
-         warning: max_age: 86400 — Chromium caps preflight caching at 7200 seconds; longer values only matter to Firefox\n\
+         warning: max_age: 86400 — browsers cache a preflight result WebKit at most 600 s, Chromium at most 7200 s; Firefox keeps it the whole 86400 s, so a change to this policy can take that long to reach its users\n\
          warning: debug: true — failed preflights reveal which part of the policy they failed; turn debug off in production\n\
          p.toml: valid policy, 4 warnings\n",
         &out.stdout,

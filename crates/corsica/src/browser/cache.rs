@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use super::preflight::{CHROMIUM_MAX_AGE_CAP, PreflightResult};
+use super::profile::BrowserProfile;
 use super::request::BrowserRequest;
 
 /// Most entries the cache holds (Chromium `kMaxCacheEntries`).
@@ -110,6 +111,17 @@ impl PreflightCache {
             max_age_cap: cap,
             insertions: 0,
         }
+    }
+
+    /// An empty cache with the cap of `profile`'s engine (Chromium 7200 s, Firefox 86400 s,
+    /// WebKit 600 s).
+    ///
+    /// ```
+    /// use corsica::browser::{BrowserProfile, PreflightCache};
+    /// assert_eq!(PreflightCache::for_profile(&BrowserProfile::webkit()).max_age_cap(), 600);
+    /// ```
+    pub fn for_profile(profile: &BrowserProfile) -> Self {
+        Self::with_max_age_cap(profile.max_age_cap())
     }
 
     /// The longest, in seconds, a result is kept.

@@ -3,6 +3,8 @@
 
 use super::address_space::AddressSpace;
 use super::error::{CorsError, CorsErrorKind};
+use super::profile::Engine;
+use super::templates;
 
 /// Which API made the request. Chromium's console words some reasons differently for each.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -249,6 +251,123 @@ impl CorsError {
         s.push_str(&self.reason_for(initiator));
         s
     }
+}
+
+impl CorsError {
+    /// Firefox's reason code for this error (the `security.properties` key its console files
+    /// the message under, and the name of MDN's page about it), `None` for Chromium and WebKit,
+    /// which have none.
+    ///
+    /// ```
+    /// use corsica::browser::{CorsError, CorsErrorKind, Engine};
+    /// let e = CorsError::new(CorsErrorKind::MissingAllowOriginHeader, "");
+    /// assert_eq!(e.reason_code(Engine::Firefox), Some("CORSMissingAllowOrigin2"));
+    /// assert_eq!(e.reason_code(Engine::WebKit), None);
+    /// ```
+    pub fn reason_code(&self, engine: Engine) -> Option<&'static str> {
+        templates::template(engine, self.kind).and_then(|t| t.code)
+    }
+
+    /// The lines `engine`'s console prints for this error, in order (see
+    /// [`Verdict::console_lines`](super::Verdict::console_lines)).
+    pub(crate) fn console_lines(&self, engine: Engine, at: &Reported<'_>) -> Vec<String> {
+        use CorsErrorKind::*;
+        let Some(template) = templates::template(engine, self.kind) else {
+            return match engine {
+                Engine::Chromium => {
+                    vec![self.console_message(at.url, at.redirected_from, at.origin)]
+                }
+                _ => Vec::new(),
+            };
+        };
+        let param = match engine {
+            // Firefox reads header bytes as UTF-8 where Chromium and Fetch read one char per byte.
+            Engine::Firefox => utf8_if_possible(&self.failed_parameter),
+            _ => self.failed_parameter.clone(),
+        };
+        let line = |t: templates::Template, url: &str, param: &str, status| {
+            t.render(url, at.request_origin, param, status)
+        };
+        let first = match (engine, &at.redirect_to) {
+            (Engine::WebKit, _)
+                if self.kind == CorsDisabledScheme && self.failed_parameter == "ftp" =>
+            {
+                line(templates::WK_FTP_DISABLED, at.url, "", None)
+            }
+            // WebKit names the location of a redirect it refused, and the origin as sent.
+            (Engine::WebKit, Some((shown, full))) => {
+                let reason = line(template, full, &param, at.status);
+                line(templates::WK_REDIRECT_DENIED, shown, &reason, None)
+            }
+            (Engine::WebKit, None) => line(template, at.url, &param, at.status),
+            // "did not succeed" lines give no status.
+            _ if template == templates::FF_DID_NOT_SUCCEED => {
+                template.render(at.url, at.origin, "", None)
+            }
+            _ => template.render(at.url, at.origin, &param, at.status),
+        };
+        let mut lines = vec![first];
+        let did_not_succeed = || line(templates::FF_DID_NOT_SUCCEED, at.url, "", None);
+        match engine {
+            Engine::Firefox
+                if at.preflight_redirected && self.kind == PreflightDisallowedRedirect =>
+            {
+                if let Some(t) = templates::template(engine, PreflightInvalidStatus) {
+                    lines.push(line(t, at.url, "", at.status));
+                }
+                lines.push(did_not_succeed());
+            }
+            Engine::Firefox if at.preflight_redirected && self.kind.arises_in_preflight() => {
+                lines.push(did_not_succeed());
+                lines.push(did_not_succeed());
+            }
+            Engine::Firefox if self.kind.arises_in_preflight() => lines.push(did_not_succeed()),
+            // A failure on a redirect: the request that redirected did not succeed either
+            // (Firefox reports a refused user name or password with that line alone).
+            Engine::Firefox
+                if at.redirect_to.is_some() && self.kind != RedirectContainsCredentials =>
+            {
+                lines.push(line(templates::FF_DID_NOT_SUCCEED, at.stage_url, "", None));
+            }
+            Engine::WebKit => lines.push(line(templates::WK_CANNOT_LOAD, at.url, "", None)),
+            _ => {}
+        }
+        lines
+    }
+}
+
+/// Where and on what an error was reported, for the engines' console texts.
+pub(crate) struct Reported<'a> {
+    /// The URL the console names.
+    pub url: &'a str,
+    /// The first URL, when a redirect changed it.
+    pub redirected_from: Option<&'a str>,
+    /// The page's origin.
+    pub origin: &'a str,
+    /// The URL of the request whose response the failure was found on.
+    pub stage_url: &'a str,
+    /// The origin the request sent (`null` once a redirect tainted it), which WebKit prints.
+    pub request_origin: &'a str,
+    /// When the failure was found on a redirect response: where it pointed, as WebKit shows it
+    /// (without a user name or password) and in full.
+    pub redirect_to: Option<(String, String)>,
+    /// The status of the response the failure was found on.
+    pub status: Option<u16>,
+    /// Whether that response was a preflight answered with a redirect.
+    pub preflight_redirected: bool,
+}
+
+/// A failed parameter (one char per byte) read as UTF-8.
+fn utf8_if_possible(isomorphic: &str) -> String {
+    let bytes: Option<Vec<u8>> = isomorphic
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect();
+    // Bytes that are not UTF-8 become U+FFFD, as Firefox shows them.
+    bytes.map_or_else(
+        || isomorphic.to_string(),
+        |b| String::from_utf8_lossy(&b).into_owned(),
+    )
 }
 
 /// Blink's `EncodeHint`: printable ASCII as is, anything else as `\uXXXX` (upper-case hex, one

@@ -3,6 +3,7 @@
 
 use super::error::{CorsError, CorsErrorKind};
 use super::mime::isomorphic_decode;
+use super::profile::AllowOriginClasses;
 use super::request::{BrowserRequest, CredentialsMode};
 use super::response::ResponseHead;
 use super::trace::{Rule, Stage};
@@ -79,9 +80,16 @@ pub(crate) fn cors_check_traced(
         e
     };
     let include = request.credentials() == CredentialsMode::Include;
-    let origin = request.serialized_origin();
+    let origin = if preflight {
+        request.preflight_origin()
+    } else {
+        request.serialized_origin()
+    };
     let allow_origin = response.get(ACCESS_CONTROL_ALLOW_ORIGIN);
-    let result = check_allow_origin(allow_origin.as_deref(), include, origin).map_err(as_kind);
+    let lines = response.lines(ACCESS_CONTROL_ALLOW_ORIGIN).count();
+    let result = check_allow_origin(allow_origin.as_deref(), include, origin)
+        .map_err(|e| classify(e, request.profile().allow_origin_classes(), lines))
+        .map_err(as_kind);
     stage.check(
         Rule::AllowOrigin,
         Some(ACCESS_CONTROL_ALLOW_ORIGIN),
@@ -151,6 +159,30 @@ fn check_allow_origin(
         return Err(CorsError::new(kind, value));
     }
     Ok(())
+}
+
+/// Re-classifies a failure of steps 1–3 (Chromium's kinds) as another engine tells them
+/// apart; `lines` is how many `Access-Control-Allow-Origin` lines the response had. The verdict
+/// never changes, only the kind.
+fn classify(e: CorsError, classes: AllowOriginClasses, lines: usize) -> CorsError {
+    use CorsErrorKind::*;
+    let kind = match (classes, e.kind) {
+        (AllowOriginClasses::Chromium, kind) => kind,
+        // Firefox counts header lines before anything else, and has no "invalid value".
+        (AllowOriginClasses::Firefox, _) if lines > 1 => MultipleAllowOriginValues,
+        (AllowOriginClasses::Firefox, MultipleAllowOriginValues | InvalidAllowOriginValue) => {
+            AllowOriginMismatch
+        }
+        // WebKit looks for a comma only; a space is just a value that does not match.
+        (AllowOriginClasses::WebKit, MultipleAllowOriginValues)
+            if !e.failed_parameter.contains(',') =>
+        {
+            AllowOriginMismatch
+        }
+        (AllowOriginClasses::WebKit, InvalidAllowOriginValue) => AllowOriginMismatch,
+        (_, kind) => kind,
+    };
+    CorsError { kind, ..e }
 }
 
 /// Step 4 of [`cors_check`]'s classification, for credentials mode `include`.

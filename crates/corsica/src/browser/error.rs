@@ -160,6 +160,20 @@ impl CorsErrorKind {
         )
     }
 
+    /// Whether only a preflight can cause this kind (its response's CORS headers, status, allow
+    /// lists).
+    pub fn arises_in_preflight(self) -> bool {
+        use CorsErrorKind::*;
+        self.is_preflight()
+            || matches!(
+                self,
+                InvalidAllowMethodsPreflightResponse
+                    | InvalidAllowHeadersPreflightResponse
+                    | MethodDisallowedByPreflightResponse
+                    | HeaderDisallowedByPreflightResponse
+            )
+    }
+
     /// The kind a CORS-check failure takes when it happens on a preflight response
     /// (`AllowOriginMismatch` → `PreflightAllowOriginMismatch`, …). Other kinds are returned as
     /// they are.

@@ -7,15 +7,50 @@ use std::time::Duration;
 use url::Url;
 
 use super::cache::PreflightCache;
+use super::console::Reported;
 use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind, FetchError, NetworkError};
 use super::expose::exposed_headers;
 use super::preflight::{PreflightResult, preflight_check_traced};
+use super::profile::Engine;
 use super::redirect::{follow_redirect_traced, location_url};
 use super::request::{BrowserRequest, RequestMode, ResponseTainting};
 use super::response::ResponseHead;
 use super::trace::{Note, Rule, StageKind, Trace};
 use crate::Origin;
+
+/// The lines an engine prints for a network error it reports on the console (WebKit: too many
+/// redirects, a redirect to a location that is not a URL; Firefox: "CORS request did not
+/// succeed"); Chromium's `net::ERR_…` line is not modelled.
+fn network_lines(engine: Engine, error: NetworkError, at: &Reported<'_>) -> Vec<String> {
+    use super::templates::{
+        FF_DID_NOT_SUCCEED, WK_CANNOT_LOAD, WK_REDIRECT_DENIED, WK_TOO_MANY_REDIRECTS, template,
+    };
+    match engine {
+        Engine::Chromium => return Vec::new(),
+        Engine::Firefox => {
+            return vec![FF_DID_NOT_SUCCEED.render(at.url, at.request_origin, "", None)];
+        }
+        Engine::WebKit => {}
+    }
+    let cannot_load = WK_CANNOT_LOAD.render(at.url, at.request_origin, "", None);
+    match (error, &at.redirect_to) {
+        (NetworkError::TooManyRedirects, _) => vec![
+            WK_TOO_MANY_REDIRECTS.render(at.url, at.request_origin, "", None),
+            cannot_load,
+        ],
+        (NetworkError::InvalidRedirect | NetworkError::UnsafeRedirect, Some((shown, _))) => {
+            let reason = template(engine, CorsErrorKind::CorsDisabledScheme)
+                .map(|t| t.render(at.url, at.request_origin, "", None))
+                .unwrap_or_default();
+            vec![
+                WK_REDIRECT_DENIED.render(shown, at.request_origin, &reason, None),
+                cannot_load,
+            ]
+        }
+        _ => Vec::new(),
+    }
+}
 
 /// A request the browser sends: a preflight or the request itself.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -78,6 +113,9 @@ pub struct Verdict {
     pub url: Url,
     /// Every check the browser ran, stage by stage.
     pub trace: Trace,
+    /// The engine whose behaviour the fetch followed (the request's
+    /// [`profile`](BrowserRequest::profile)).
+    pub engine: Engine,
 }
 
 impl Verdict {
@@ -96,12 +134,136 @@ impl Verdict {
         self.result.as_ref().err().and_then(FetchError::as_cors)
     }
 
-    /// The line Chromium's console prints for a `fetch()` blocked by CORS (see
-    /// [`CorsError::console_message`]); `None` when the fetch was not blocked by CORS.
+    /// The first line the [engine](Self::engine)'s console prints for a `fetch()` blocked by
+    /// CORS, the one that says why (see [`console_lines`](Self::console_lines)); `None` when the
+    /// fetch was not blocked by CORS.
     pub fn console_message(&self) -> Option<String> {
+        self.console_lines().into_iter().next()
+    }
+
+    /// Every line the [engine](Self::engine)'s console prints for a `fetch()` blocked by CORS,
+    /// in order; empty when it was not blocked by CORS. Chromium prints one line (see
+    /// [`CorsError::console_message`]); Firefox its reason line, then a "CORS request did not
+    /// succeed" line after a failed preflight; WebKit its reason line, then "Fetch API cannot
+    /// load … due to access control checks.".
+    ///
+    /// ```
+    /// use corsica::Origin;
+    /// use corsica::browser::{BrowserProfile, BrowserRequest, ResponseHead, simulate};
+    ///
+    /// let request = |profile| {
+    ///     BrowserRequest::builder(
+    ///         Origin::parse("https://app.example").unwrap(),
+    ///         "https://api.example/data".parse().unwrap(),
+    ///     )
+    ///     .profile(profile)
+    ///     .build()
+    ///     .unwrap()
+    /// };
+    /// let response = ResponseHead::new(200);
+    ///
+    /// let webkit = simulate(request(BrowserProfile::webkit()), None, response.clone());
+    /// assert_eq!(
+    ///     webkit.console_lines(),
+    ///     [
+    ///         "Origin https://app.example is not allowed by Access-Control-Allow-Origin. Status code: 200",
+    ///         "Fetch API cannot load https://api.example/data due to access control checks.",
+    ///     ]
+    /// );
+    /// let firefox = simulate(request(BrowserProfile::firefox()), None, response);
+    /// assert_eq!(firefox.reason_code(), Some("CORSMissingAllowOrigin2"));
+    /// assert_eq!(
+    ///     firefox.console_lines(),
+    ///     ["Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource \
+    ///       at https://api.example/data. (Reason: CORS header \u{2018}Access-Control-Allow-Origin\u{2019} \
+    ///       missing). Status code: 200."]
+    /// );
+    /// ```
+    pub fn console_lines(&self) -> Vec<String> {
         let redirected_from = (self.initial_url != self.url).then(|| self.initial_url.as_str());
-        self.cors_error()
-            .map(|e| e.console_message(self.url.as_str(), redirected_from, self.origin.as_str()))
+        let failure = self.trace.failure();
+        let stage = failure.map(|(stage, _)| stage).or(self.trace.stages.last());
+        // The origin the failing check compared with: the request's, `null` once tainted.
+        let request_origin = stage
+            .and_then(|s| s.checks.iter().find(|c| c.rule == Rule::AllowOrigin))
+            .map_or(self.origin.as_str(), |c| c.expected.as_str());
+        // Where a redirect pointed, when the failure was found on it.
+        let redirect_to = stage
+            .filter(|s| s.kind == StageKind::Response)
+            .and_then(|s| {
+                let check = s.checks.iter().find(|c| c.rule == Rule::LocationUrl)?;
+                let seen = check.seen.as_deref()?;
+                let text: String = seen.iter().map(|&b| char::from(b)).collect();
+                Some(match s.url.join(&text) {
+                    Ok(mut full) => {
+                        let whole = full.to_string();
+                        let _ = full.set_username("");
+                        let _ = full.set_password(None);
+                        (full.to_string(), whole)
+                    }
+                    Err(_) => (text.clone(), text),
+                })
+            });
+        let at = Reported {
+            url: self.url.as_str(),
+            redirected_from,
+            origin: self.origin.as_str(),
+            stage_url: stage.map_or(self.url.as_str(), |s| s.url.as_str()),
+            request_origin,
+            redirect_to,
+            status: stage.and_then(|s| s.status),
+            preflight_redirected: stage
+                .is_some_and(|s| s.notes.contains(&Note::PreflightRedirected)),
+        };
+        match &self.result {
+            Err(FetchError::Cors(e)) => e.console_lines(self.engine, &at),
+            Err(FetchError::Network(e)) => network_lines(self.engine, *e, &at),
+            Ok(_) => Vec::new(),
+        }
+    }
+
+    /// Warnings the engine's console prints about a fetch it let through: Firefox warns when
+    /// `Access-Control-Allow-Headers: *` let `Authorization` through (the Fetch Standard
+    /// requires it listed by name; Chromium and WebKit stay silent).
+    pub fn console_warnings(&self) -> Vec<String> {
+        if self.engine != Engine::Firefox {
+            return Vec::new();
+        }
+        self.trace
+            .stages
+            .iter()
+            .filter(|s| s.notes.contains(&Note::WildcardCoveredAuthorization))
+            .map(|s| {
+                super::templates::FF_AUTHORIZATION_UNDER_WILDCARD.render(
+                    s.url.as_str(),
+                    self.origin.as_str(),
+                    "",
+                    None,
+                )
+            })
+            .collect()
+    }
+
+    /// The reason code the engine files the console message under (Firefox's
+    /// `security.properties` key, e.g. `CORSMissingAllowOrigin2`), if it has one.
+    pub fn reason_code(&self) -> Option<&'static str> {
+        match &self.result {
+            Err(FetchError::Cors(e)) => e.reason_code(self.engine),
+            // Firefox files a network failure under "CORS request did not succeed".
+            Err(FetchError::Network(_)) if self.engine == Engine::Firefox => {
+                super::templates::FF_DID_NOT_SUCCEED.code
+            }
+            _ => None,
+        }
+    }
+
+    /// What `String(error)` is in the page when the fetch failed (`TypeError: Failed to fetch`,
+    /// `TypeError: NetworkError when attempting to fetch resource.`, `TypeError: Load failed`).
+    pub fn script_error(&self) -> Option<&'static str> {
+        self.result
+            .as_ref()
+            .err()
+            .map(|_| self.engine.profile().script_error())
     }
 }
 
@@ -272,6 +434,10 @@ impl Exchange {
                     Ok(None) => self.finish(&response, cache),
                     Err(e) => {
                         if matches!(&e, FetchError::Cors(c) if c.kind == CorsErrorKind::CorsDisabledScheme)
+                            && self
+                                .request
+                                .profile()
+                                .reports_refused_redirect_at_location()
                         {
                             self.refused_location =
                                 location_url(&self.request, &response).ok().flatten();
@@ -459,6 +625,7 @@ impl Exchange {
                 .clone()
                 .unwrap_or_else(|| self.request.url().clone()),
             trace: self.trace.clone(),
+            engine: self.request.profile().engine(),
         }
     }
 }

@@ -63,11 +63,14 @@ mod expose;
 mod metadata;
 mod mime;
 mod preflight;
+mod profile;
 mod range;
+mod recognize;
 mod redirect;
 mod request;
 mod response;
 mod safelist;
+mod templates;
 mod trace;
 
 pub use address_space::AddressSpace;
@@ -78,6 +81,8 @@ pub use error::{CorsError, CorsErrorKind, FetchError, NetworkError, UnknownName}
 pub use exchange::{Exchange, Exposed, Outgoing, Step, UnexpectedResponse, Verdict, simulate};
 pub use expose::exposed_headers;
 pub use preflight::{CHROMIUM_MAX_AGE_CAP, PreflightResult, Star, preflight_check};
+pub use profile::{BrowserProfile, Engine};
+pub use recognize::{ConsoleLine, recognize};
 pub use redirect::{MAX_REDIRECTS, follow_redirect};
 pub use request::{
     BrowserRequest, BrowserRequestBuilder, CredentialsMode, RequestError, RequestMode,

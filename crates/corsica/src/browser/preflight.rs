@@ -5,6 +5,7 @@
 use super::cors_check::cors_check_traced;
 use super::error::{CorsError, CorsErrorKind};
 use super::mime::isomorphic_decode;
+use super::profile::{BrowserProfile, Engine, PreflightOrder, RefusedHeader, webkit_knows_header};
 use super::request::{BrowserRequest, CredentialsMode};
 use super::response::{LOCATION, ResponseHead};
 use super::trace::{Note, Rule, Stage};
@@ -71,7 +72,13 @@ impl PreflightResult {
     /// or [`InvalidAllowHeadersPreflightResponse`](CorsErrorKind::InvalidAllowHeadersPreflightResponse)
     /// when an element of the list is not a token.
     pub fn parse(response: &ResponseHead, credentials: CredentialsMode) -> Result<Self, CorsError> {
-        Self::parse_traced(&mut Stage::detached(), response, credentials)
+        Self::parse_traced(
+            &mut Stage::detached(),
+            response,
+            credentials,
+            &BrowserProfile::chromium(),
+            None,
+        )
     }
 
     /// [`parse`](Self::parse), recording the two syntax checks in `stage`.
@@ -79,14 +86,22 @@ impl PreflightResult {
         stage: &mut Stage,
         response: &ResponseHead,
         credentials: CredentialsMode,
+        profile: &BrowserProfile,
+        method_first: Option<&BrowserRequest>,
     ) -> Result<Self, CorsError> {
-        let mut list = |rule, name, lowercase, kind| {
+        let list = |stage: &mut Stage, rule, name, lowercase, kind| {
             let value = response.get(name);
             let items = parse_allow_list(value.as_deref(), lowercase);
-            let result = items
-                .as_ref()
-                .map(|_| ())
-                .ok_or_else(|| CorsError::new(kind, ""));
+            let result = items.as_ref().map(|_| ()).map_err(|bad| {
+                // What the console quotes: nothing (Chromium), the bad element (Firefox), the
+                // whole value (WebKit).
+                let quoted = match profile.engine() {
+                    Engine::Chromium => String::new(),
+                    Engine::Firefox => isomorphic_decode(bad),
+                    Engine::WebKit => value.as_deref().map(isomorphic_decode).unwrap_or_default(),
+                };
+                CorsError::new(kind, quoted)
+            });
             stage.check(
                 rule,
                 Some(name),
@@ -97,12 +112,23 @@ impl PreflightResult {
             result.map(|()| items.unwrap_or_default())
         };
         let methods = list(
+            stage,
             Rule::AllowMethodsSyntax,
             ACCESS_CONTROL_ALLOW_METHODS,
             false,
             CorsErrorKind::InvalidAllowMethodsPreflightResponse,
         )?;
+        if let Some(request) = method_first {
+            // Firefox checks the method before it reads Access-Control-Allow-Headers.
+            let allowed = allows_method(
+                &methods,
+                credentials == CredentialsMode::Include,
+                request.method(),
+            );
+            record_method_check(stage, request, response, allowed)?;
+        }
         let headers = list(
+            stage,
             Rule::AllowHeadersSyntax,
             ACCESS_CONTROL_ALLOW_HEADERS,
             true,
@@ -111,7 +137,7 @@ impl PreflightResult {
         Ok(PreflightResult {
             methods,
             headers,
-            max_age: parse_max_age(response.get(ACCESS_CONTROL_MAX_AGE).as_deref()),
+            max_age: profile.max_age(response.get(ACCESS_CONTROL_MAX_AGE).as_deref()),
             credentials: credentials == CredentialsMode::Include,
             private_network: response
                 .get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK)
@@ -129,16 +155,7 @@ impl PreflightResult {
     /// [`MethodDisallowedByPreflightResponse`](CorsErrorKind::MethodDisallowedByPreflightResponse)
     /// quoting the method.
     pub fn check_method(&self, method: &str) -> Result<(), CorsError> {
-        let listed = |m: &str| self.methods.iter().any(|x| x == m);
-        if listed(method) || is_cors_safelisted_method(method) || (!self.credentials && listed("*"))
-        {
-            Ok(())
-        } else {
-            Err(CorsError::new(
-                CorsErrorKind::MethodDisallowedByPreflightResponse,
-                method,
-            ))
-        }
+        allows_method(&self.methods, self.credentials, method)
     }
 
     /// Whether the request's headers are allowed (Fetch "CORS-preflight fetch" steps 7.6–7.7; Chromium
@@ -166,11 +183,31 @@ impl PreflightResult {
             }
             return Ok(());
         }
-        match request
-            .cors_unsafe_header_names_in_order()
-            .into_iter()
-            .find(|name| !listed(name))
-        {
+        let names = match request.profile().refused_header() {
+            RefusedHeader::ScriptOrder => request.cors_unsafe_header_names_in_order(),
+            RefusedHeader::Sorted => request.cors_unsafe_header_names(),
+            RefusedHeader::WebKitMapOrder => {
+                let unsafe_names = request.cors_unsafe_header_names();
+                let (known, other): (Vec<&String>, Vec<&String>) = request
+                    .headers()
+                    .iter()
+                    .map(|(name, _)| name)
+                    .filter(|name| unsafe_names.contains(&name.to_ascii_lowercase()))
+                    .partition(|name| webkit_knows_header(name));
+                return match known
+                    .into_iter()
+                    .chain(other)
+                    .find(|name| !listed(&name.to_ascii_lowercase()))
+                {
+                    Some(name) => Err(CorsError::new(
+                        CorsErrorKind::HeaderDisallowedByPreflightResponse,
+                        name.clone(),
+                    )),
+                    None => Ok(()),
+                };
+            }
+        };
+        match names.into_iter().find(|name| !listed(name)) {
             Some(name) => Err(CorsError::new(
                 CorsErrorKind::HeaderDisallowedByPreflightResponse,
                 name,
@@ -254,14 +291,48 @@ impl PreflightResult {
     }
 }
 
+/// [`PreflightResult::check_method`] on a parsed `Access-Control-Allow-Methods`.
+fn allows_method(methods: &[String], credentials: bool, method: &str) -> Result<(), CorsError> {
+    let listed = |m: &str| methods.iter().any(|x| x == m);
+    if listed(method) || is_cors_safelisted_method(method) || (!credentials && listed("*")) {
+        Ok(())
+    } else {
+        Err(CorsError::new(
+            CorsErrorKind::MethodDisallowedByPreflightResponse,
+            method,
+        ))
+    }
+}
+
+/// Records the method check in `stage`.
+fn record_method_check(
+    stage: &mut Stage,
+    request: &BrowserRequest,
+    response: &ResponseHead,
+    allowed: Result<(), CorsError>,
+) -> Result<(), CorsError> {
+    let method = request.method();
+    stage.check(
+        Rule::MethodAllowed {
+            method: method.to_string(),
+            safelisted: request.has_cors_safelisted_method(),
+        },
+        Some(ACCESS_CONTROL_ALLOW_METHODS),
+        response.get(ACCESS_CONTROL_ALLOW_METHODS).as_deref(),
+        method,
+        allowed.clone(),
+    );
+    allowed
+}
+
 /// Parses an `Access-Control-Allow-Methods` / `-Headers` value as Chromium does: Fetch "get"
 /// (lines joined with `", "`), split on `,`, spaces and tabs trimmed, empty elements skipped,
 /// every other element a token. `None` on a non-token element.
-fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Option<Vec<String>> {
+fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Result<Vec<String>, Vec<u8>> {
     let mut items = Vec::new();
     if let Some(value) = value {
         for element in list::elements(value) {
-            let element = element.ok()?;
+            let element = element.map_err(<[u8]>::to_vec)?;
             let element = if lowercase {
                 element.to_ascii_lowercase()
             } else {
@@ -272,7 +343,7 @@ fn parse_allow_list(value: Option<&[u8]>, lowercase: bool) -> Option<Vec<String>
     }
     items.sort_unstable();
     items.dedup();
-    Some(items)
+    Ok(items)
 }
 
 /// Reads `Access-Control-Max-Age` (already joined with Fetch "get") as Chromium does: an
@@ -369,30 +440,52 @@ pub(crate) fn preflight_check_traced(
     request: &BrowserRequest,
     response: &ResponseHead,
 ) -> Result<PreflightResult, CorsError> {
-    let redirect = if response.is_redirect() {
-        Err(CorsError::new(
-            CorsErrorKind::PreflightDisallowedRedirect,
-            "",
-        ))
-    } else {
-        Ok(())
+    let check_status = |stage: &mut Stage| {
+        let status = if response.has_ok_status() {
+            Ok(())
+        } else {
+            Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""))
+        };
+        stage.check(Rule::OkStatus, None, None, "200-299", status.clone());
+        status
     };
-    stage.check(
-        Rule::PreflightNotRedirected,
-        Some(LOCATION),
-        response.get(LOCATION).as_deref(),
-        "no redirect",
-        redirect.clone(),
-    );
-    redirect?;
-    cors_check_traced(stage, request, response, true)?;
-    let status = if response.has_ok_status() {
-        Ok(())
-    } else {
-        Err(CorsError::new(CorsErrorKind::PreflightInvalidStatus, ""))
+    let check_redirect = |stage: &mut Stage| {
+        let redirect = if response.is_redirect() {
+            Err(CorsError::new(
+                CorsErrorKind::PreflightDisallowedRedirect,
+                "",
+            ))
+        } else {
+            Ok(())
+        };
+        stage.check(
+            Rule::PreflightNotRedirected,
+            Some(LOCATION),
+            response.get(LOCATION).as_deref(),
+            "no redirect",
+            redirect.clone(),
+        );
+        redirect
     };
-    stage.check(Rule::OkStatus, None, None, "200-299", status.clone());
-    status?;
+    if response.is_redirect() {
+        stage.notes.push(Note::PreflightRedirected);
+    }
+    match request.profile().preflight_order() {
+        PreflightOrder::Chromium => {
+            check_redirect(stage)?;
+            cors_check_traced(stage, request, response, true)?;
+            check_status(stage)?;
+        }
+        PreflightOrder::Firefox => {
+            cors_check_traced(stage, request, response, true)?;
+            check_redirect(stage)?;
+            check_status(stage)?;
+        }
+        PreflightOrder::WebKit => {
+            check_status(stage)?;
+            cors_check_traced(stage, request, response, true)?;
+        }
+    }
     if let Some(target) = request.private_network() {
         let value = response.get(ACCESS_CONTROL_ALLOW_PRIVATE_NETWORK);
         let result = match value.as_deref() {
@@ -416,20 +509,22 @@ pub(crate) fn preflight_check_traced(
         );
         result?;
     }
-    let result = PreflightResult::parse_traced(stage, response, request.credentials())?;
-    let method = request.method();
-    let allowed = result.check_method(method);
-    stage.check(
-        Rule::MethodAllowed {
-            method: method.to_string(),
-            safelisted: request.has_cors_safelisted_method(),
-        },
-        Some(ACCESS_CONTROL_ALLOW_METHODS),
-        response.get(ACCESS_CONTROL_ALLOW_METHODS).as_deref(),
-        method,
-        allowed.clone(),
-    );
-    allowed?;
+    let firefox_order = request.profile().preflight_order() == PreflightOrder::Firefox;
+    let result = PreflightResult::parse_traced(
+        stage,
+        response,
+        request.credentials(),
+        request.profile(),
+        firefox_order.then_some(request),
+    )?;
+    if !firefox_order {
+        record_method_check(
+            stage,
+            request,
+            response,
+            result.check_method(request.method()),
+        )?;
+    }
     // A preflight sent for Private Network Access alone does not check headers.
     if request.needs_cors_preflight() {
         let names = request.cors_unsafe_header_names();

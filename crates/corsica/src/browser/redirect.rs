@@ -105,6 +105,19 @@ pub(crate) fn follow_redirect_traced(
         return Ok(None);
     };
     let cors = request.response_tainting() == ResponseTainting::Cors;
+    if request.profile().refuses_ftp_first() && location.scheme() == "ftp" {
+        // WebKit does not load FTP at all, and says so before any CORS check.
+        let refused: Result<(), FetchError> =
+            Err(CorsError::new(CorsErrorKind::CorsDisabledScheme, "ftp").into());
+        stage.check(
+            Rule::LocationScheme,
+            Some(LOCATION),
+            response.get(LOCATION).as_deref(),
+            "http or https",
+            refused.clone(),
+        );
+        refused?;
+    }
     if cors {
         cors_check_traced(stage, request, response, false)?;
     }

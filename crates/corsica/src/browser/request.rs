@@ -13,6 +13,7 @@ use crate::token::is_token;
 
 use super::address_space::AddressSpace;
 use super::error::UnknownName;
+use super::profile::BrowserProfile;
 use super::safelist::{
     cors_unsafe_request_header_names, cors_unsafe_request_header_names_in_order,
     is_forbidden_request_header,
@@ -227,6 +228,7 @@ pub struct BrowserRequest {
     tainted: bool,
     cors_flag: bool,
     wildcard_covers_authorization: bool,
+    profile: BrowserProfile,
 }
 
 /// Builds a [`BrowserRequest`]; see there.
@@ -243,6 +245,7 @@ pub struct BrowserRequestBuilder {
     force_preflight: bool,
     partition_key: String,
     wildcard_covers_authorization: bool,
+    profile: BrowserProfile,
 }
 
 impl BrowserRequestBuilder {
@@ -292,6 +295,33 @@ impl BrowserRequestBuilder {
     /// request-header name"; Chromium postponed enforcing it). Default: `false`, the spec.
     pub fn wildcard_covers_authorization(mut self, yes: bool) -> Self {
         self.wildcard_covers_authorization = yes;
+        self
+    }
+
+    /// The browser engine whose behaviour the request follows where engines differ (see
+    /// [`BrowserProfile`]); also sets
+    /// [`wildcard_covers_authorization`](Self::wildcard_covers_authorization) to the engine's.
+    /// Default: [`BrowserProfile::chromium`], with the Fetch Standard's `Authorization` rule.
+    ///
+    /// ```
+    /// use corsica::Origin;
+    /// use corsica::browser::{AddressSpace, BrowserProfile, BrowserRequest, Engine};
+    ///
+    /// let request = BrowserRequest::builder(
+    ///     Origin::parse("https://app.example").unwrap(),
+    ///     "http://192.168.1.2/".parse().unwrap(),
+    /// )
+    /// .private_network(AddressSpace::Private)
+    /// .profile(BrowserProfile::firefox())
+    /// .build()
+    /// .unwrap();
+    /// assert_eq!(request.profile().engine(), Engine::Firefox);
+    /// // Only Chromium sends Private Network Access preflights.
+    /// assert!(!request.needs_preflight());
+    /// ```
+    pub fn profile(mut self, profile: BrowserProfile) -> Self {
+        self.profile = profile;
+        self.wildcard_covers_authorization = profile.wildcard_covers_authorization();
         self
     }
 
@@ -358,12 +388,16 @@ impl BrowserRequestBuilder {
             headers,
             credentials: self.credentials,
             mode: self.mode,
-            private_network: self.private_network,
+            // Private Network Access is Chromium's alone.
+            private_network: self
+                .private_network
+                .filter(|_| self.profile.private_network_access()),
             force_preflight: self.force_preflight,
             partition_key: self.partition_key,
             tainted: false,
             cors_flag: false,
             wildcard_covers_authorization: self.wildcard_covers_authorization,
+            profile: self.profile,
         })
     }
 }
@@ -391,6 +425,7 @@ impl BrowserRequest {
             force_preflight: false,
             partition_key: String::new(),
             wildcard_covers_authorization: false,
+            profile: BrowserProfile::chromium(),
         }
     }
 
@@ -462,6 +497,11 @@ impl BrowserRequest {
     /// (see [`BrowserRequestBuilder::wildcard_covers_authorization`]).
     pub fn wildcard_covers_authorization(&self) -> bool {
         self.wildcard_covers_authorization
+    }
+
+    /// The engine the request follows where engines differ.
+    pub fn profile(&self) -> &BrowserProfile {
+        &self.profile
     }
 
     /// The network partition key.
@@ -632,8 +672,19 @@ impl BrowserRequest {
         if self.private_network.is_some() {
             headers.push(("Access-Control-Request-Private-Network", "true".to_string()));
         }
-        headers.push(("Origin", self.serialized_origin().to_string()));
+        headers.push(("Origin", self.preflight_origin().to_string()));
         headers
+    }
+
+    /// The origin a preflight sends and is checked against: the
+    /// [serialized origin](Self::serialized_origin), except in Firefox, whose preflights keep
+    /// the page's origin after a tainting redirect.
+    pub(crate) fn preflight_origin(&self) -> &str {
+        if self.profile.preflight_ignores_taint() {
+            self.origin.as_str()
+        } else {
+            self.serialized_origin()
+        }
     }
 
     /// The headers of the request itself as the browser sends it: the script's headers, then

@@ -246,6 +246,9 @@ pub enum Note {
     /// `Access-Control-Allow-Headers: *` let `Authorization` through, as Chromium still does,
     /// where the Fetch Standard requires it listed by name.
     WildcardCoveredAuthorization,
+    /// The preflight was answered with a redirect (which no engine follows; Firefox words the
+    /// failure differently then).
+    PreflightRedirected,
     /// The response is same-origin (response tainting `basic`): no CORS check.
     SameOrigin,
     /// The browser follows the redirect.

@@ -383,8 +383,8 @@ impl Policy {
                     age.to_string(),
                     ConfigErrorKind::MaxAgeOutOfRange,
                 );
-            } else if age > 7200 {
-                c.warn("max_age", age.to_string(), "Chromium caps preflight caching at 7200 seconds; longer values only matter to Firefox");
+            } else if let Some(message) = max_age_beyond_caps(u64::try_from(age).unwrap_or(0)) {
+                c.warn("max_age", age.to_string(), message);
             }
         }
         let preflight_status = match config.preflight_status {
@@ -664,4 +664,40 @@ impl TryFrom<PolicyConfig> for Policy {
     fn try_from(config: PolicyConfig) -> Result<Self, Self::Error> {
         Policy::compile(&config)
     }
+}
+
+/// The warning for a `max_age` some browser engine does not honour in full: which engines cap
+/// it, at what, and which keep it whole (so a policy change takes that long to reach them).
+fn max_age_beyond_caps(age: u64) -> Option<String> {
+    use crate::browser::Engine;
+    let name = |e: Engine| match e {
+        Engine::Chromium => "Chromium",
+        Engine::Firefox => "Firefox",
+        Engine::WebKit => "WebKit",
+    };
+    let mut engines = Engine::ALL.map(|e| (e.profile().max_age_cap(), name(e)));
+    engines.sort_unstable();
+    let capped: Vec<String> = engines
+        .iter()
+        .filter(|(cap, _)| *cap < age)
+        .map(|(cap, n)| format!("{n} at most {cap} s"))
+        .collect();
+    if capped.is_empty() {
+        return None;
+    }
+    let whole: Vec<&str> = engines
+        .iter()
+        .filter(|(cap, _)| *cap >= age)
+        .map(|(_, n)| *n)
+        .collect();
+    let mut message = format!("browsers cache a preflight result {}", capped.join(", "));
+    if !whole.is_empty() {
+        message.push_str(&format!(
+            "; {} {} it the whole {age} s, so a change to this policy can take that long to reach {}",
+            whole.join(" and "),
+            if whole.len() == 1 { "keeps" } else { "keep" },
+            if whole.len() == 1 { "its users" } else { "their users" },
+        ));
+    }
+    Some(message)
 }

@@ -184,7 +184,7 @@ fn variant(
     let mut builder = BrowserRequest::builder(config.origin.clone(), config.url.clone())
         .method(method)
         .credentials(request.credentials())
-        .wildcard_covers_authorization(true)
+        .profile(config.engine.profile())
         .force_preflight(force);
     for (name, value) in request.headers() {
         let lower = name.to_ascii_lowercase();
@@ -205,7 +205,7 @@ async fn send(
     client: &mut Client,
     request: BrowserRequest,
 ) -> Result<(Exchanged, bool), NetError> {
-    let mut cache = PreflightCache::new();
+    let mut cache = PreflightCache::for_profile(&config.engine.profile());
     let mut exchange = Exchange::new(request);
     let (out, preflight) = match exchange.next(&mut cache, Duration::ZERO) {
         Step::Preflight(out) => (out, true),

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use corsica::Origin;
 use corsica::browser::{
-    AddressSpace, BrowserRequest, CredentialsMode, Exchange, Outgoing, PreflightCache,
+    AddressSpace, BrowserRequest, CredentialsMode, Engine, Exchange, Outgoing, PreflightCache,
     ResponseHead, Step, Verdict,
 };
 use url::{Host, Url};
@@ -62,6 +62,8 @@ pub struct Config {
     pub user_agent: Option<String>,
     /// Send the narrower follow-up requests of [`Diagnosis`] (`--diagnose`).
     pub diagnose: bool,
+    /// The browser engine to behave as.
+    pub engine: Engine,
 }
 
 impl Config {
@@ -81,6 +83,7 @@ impl Config {
             cookie: None,
             user_agent: None,
             diagnose: false,
+            engine: Engine::Chromium,
         }
     }
 }
@@ -218,7 +221,7 @@ async fn run(config: &Config) -> Result<Report, CheckError> {
         None
     };
     let request = build(config, space)?;
-    let mut cache = PreflightCache::new();
+    let mut cache = PreflightCache::for_profile(&config.engine.profile());
     let clock = std::time::Instant::now();
     let mut exchange = Exchange::new(request.clone());
     let mut steps = Vec::new();
@@ -320,12 +323,13 @@ pub(crate) fn build(
             "GET".to_string()
         }
     });
-    // `check` answers what Chromium does: it still lets `Access-Control-Allow-Headers: *` cover
-    // `Authorization` (the Fetch Standard does not); the fix text warns when that mattered.
+    // `check` answers what the engine does: all three still let `Access-Control-Allow-Headers:
+    // *` cover `Authorization` (the Fetch Standard does not); the fix text warns when that
+    // mattered.
     let mut builder = BrowserRequest::builder(config.origin.clone(), config.url.clone())
         .method(method)
         .credentials(config.credentials)
-        .wildcard_covers_authorization(true);
+        .profile(config.engine.profile());
     for (name, value) in &config.headers {
         builder = builder.header(name.clone(), value);
     }
