@@ -21,6 +21,7 @@ use std::fs::File;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
+use corsica::browser::Engine;
 
 use crate::error::{CliError, Exit};
 use crate::output::{print, print_json};
@@ -29,7 +30,9 @@ const HAR_AFTER_HELP: &str = "\
 Export the HAR from the browser's devtools (Network panel: \"Save all as HAR\" in Chromium,
 \"Save All As HAR\" in Firefox) or record one with Playwright (recordHar). corsica finds every
 request a script made in CORS mode (fetch, XMLHttpRequest) to another origin, and replays it
-through its model of Chromium: the preflight, the CORS checks, redirects. The page's origin is
+through its model of the browser that made the recording (log.creator: Firefox; Safari's
+\"WebKit Web Inspector\" as WebKit; anything else as Chromium; --browser to choose): the
+preflight, the CORS checks, redirects, and that browser's console lines. The page's origin is
 read from the request's Origin header, else from its Referer, else from the page's URL in the
 HAR's pages. The credentials mode is include when the request sent cookies, same-origin
 (fetch's default) otherwise.
@@ -68,8 +71,9 @@ pub(crate) struct HarArgs {
     #[arg(value_name = "FILE.har")]
     file: PathBuf,
 
-    /// Whose rules decide.
-    #[arg(long, value_enum, value_name = "BROWSER", default_value = "chromium")]
+    /// Whose rules decide: by default those of the browser that made the recording (its
+    /// `log.creator`: Firefox, Safari's Web Inspector as WebKit, else Chromium).
+    #[arg(long, value_enum, value_name = "BROWSER", default_value = "auto")]
     browser: BrowserArg,
 
     /// Print one JSON document (see --help).
@@ -80,7 +84,30 @@ pub(crate) struct HarArgs {
 /// `--browser`: the models the engine has.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum BrowserArg {
+    Auto,
     Chromium,
+    Firefox,
+    Webkit,
+}
+
+/// The engine whose rules decide: the one asked for, or the recording's browser.
+fn engine(arg: BrowserArg, creator: &file::Creator) -> Engine {
+    match arg {
+        BrowserArg::Chromium => Engine::Chromium,
+        BrowserArg::Firefox => Engine::Firefox,
+        BrowserArg::Webkit => Engine::WebKit,
+        BrowserArg::Auto => {
+            let name = creator.name.to_ascii_lowercase();
+            if name.contains("firefox") {
+                Engine::Firefox
+            } else if name.contains("webkit") || name.contains("safari") {
+                // Safari's devtools write "WebKit Web Inspector"; Chromium's "WebInspector".
+                Engine::WebKit
+            } else {
+                Engine::Chromium
+            }
+        }
+    }
 }
 
 /// Runs `corsica har`.
@@ -104,8 +131,7 @@ pub(crate) fn run(args: &HarArgs) -> Result<Exit, CliError> {
             return Err(CliError::new(message));
         }
     };
-    let BrowserArg::Chromium = args.browser;
-    let replay = replay::replay(&har);
+    let replay = replay::replay(&har, engine(args.browser, &har.creator));
     let summary = summary::summary(&har, &replay);
     if args.json {
         print_json(&json::document(&replay, &summary))?;
@@ -123,7 +149,7 @@ pub(crate) fn run(args: &HarArgs) -> Result<Exit, CliError> {
 #[cfg(fuzzing)]
 pub(crate) fn explain(bytes: &[u8]) {
     let Ok(har) = file::read(bytes) else { return };
-    let replay = replay::replay(&har);
+    let replay = replay::replay(&har, engine(BrowserArg::Auto, &har.creator));
     let summary = summary::summary(&har, &replay);
     let _ = serde_json::to_string(&json::document(&replay, &summary));
     let _ = render::human("fuzz.har", &replay, &summary);
@@ -141,7 +167,8 @@ mod tests {
 
     fn explain(bytes: &[u8]) {
         if let Ok(har) = super::file::read(bytes) {
-            let replay = super::replay::replay(&har);
+            let replay =
+                super::replay::replay(&har, super::engine(super::BrowserArg::Auto, &har.creator));
             let summary = super::summary::summary(&har, &replay);
             let _ = super::render::human("x.har", &replay, &summary);
             let _ = serde_json::to_string(&super::json::document(&replay, &summary));

@@ -158,7 +158,7 @@ pub(crate) fn human(file: &str, replay: &Replay, summary: &Summary) -> String {
     let _ = writeln!(
         out,
         "{} {}: recorded by {creator}; {} entries, {} cross-origin requests: {} allowed, {} \
-         blocked, {} incomplete ({} same-origin, {} not CORS; verdicts by Chromium's rules)",
+         blocked, {} incomplete ({} same-origin, {} not CORS; verdicts by {}'s rules)",
         "corsica har".bold(),
         sanitized(file),
         summary.entries,
@@ -168,6 +168,7 @@ pub(crate) fn human(file: &str, replay: &Replay, summary: &Summary) -> String {
         summary.incomplete,
         summary.same_origin,
         summary.not_cors,
+        crate::check::render::engine_name(replay.engine),
     );
     for replayed in &replay.replayed {
         out.push('\n');

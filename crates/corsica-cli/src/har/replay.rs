@@ -14,7 +14,7 @@ use corsica::Origin;
 use std::net::IpAddr;
 
 use corsica::browser::{
-    AddressSpace, BrowserRequest, CredentialsMode, Exchange, Outgoing, PreflightCache,
+    AddressSpace, BrowserRequest, CredentialsMode, Engine, Exchange, Outgoing, PreflightCache,
     ResponseHead, Step,
 };
 use url::{Host, Url};
@@ -103,6 +103,8 @@ impl Replayed {
 /// The whole recording, replayed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Replay {
+    /// The engine whose rules decided (`--browser`, or the recording's browser).
+    pub(crate) engine: Engine,
     /// The cross-origin requests, in the recording's order.
     pub(crate) replayed: Vec<Replayed>,
     /// Requests in CORS mode to the page's own origin: no CORS check.
@@ -119,8 +121,8 @@ pub(crate) struct Replay {
     pub(crate) unused_preflights: Vec<usize>,
 }
 
-/// Replays every cross-origin request of `har`.
-pub(crate) fn replay(har: &Har) -> Replay {
+/// Replays every cross-origin request of `har` by `engine`'s rules.
+pub(crate) fn replay(har: &Har, engine: Engine) -> Replay {
     let mut state = State {
         entries: &har.entries,
         used: vec![false; har.entries.len()],
@@ -130,7 +132,8 @@ pub(crate) fn replay(har: &Har) -> Replay {
             .filter(|e| e.is_preflight())
             .map(|e| e.index)
             .collect(),
-        cache: PreflightCache::new(),
+        cache: PreflightCache::for_profile(&engine.profile()),
+        engine,
         epoch: har
             .entries
             .iter()
@@ -138,7 +141,10 @@ pub(crate) fn replay(har: &Har) -> Replay {
             .min()
             .unwrap_or_default(),
     };
-    let mut out = Replay::default();
+    let mut out = Replay {
+        engine,
+        ..Replay::default()
+    };
     for entry in &har.entries {
         if state.used[entry.index] || entry.is_preflight() {
             continue;
@@ -196,6 +202,8 @@ struct State<'a> {
     cache: PreflightCache,
     /// The first request's start: the cache's clock counts from there.
     epoch: Duration,
+    /// The browser whose rules decide.
+    engine: Engine,
 }
 
 impl State<'_> {
@@ -253,12 +261,10 @@ impl State<'_> {
         } else {
             CredentialsMode::SameOrigin
         };
-        // As `check` does, the model is Chromium's, which still lets
-        // `Access-Control-Allow-Headers: *` cover `Authorization`.
         let mut builder = BrowserRequest::builder(origin, entry.url.clone())
             .method(entry.method.clone())
             .credentials(credentials)
-            .wildcard_covers_authorization(true);
+            .profile(self.engine.profile());
         for (name, value) in page::script_headers(entry, &asked) {
             builder = builder.header(name, value);
         }
@@ -468,7 +474,10 @@ mod tests {
 
     fn replayed(entries: Vec<Value>) -> Replay {
         let har = json!({"log": {"creator": {"name": "test"}, "entries": entries}});
-        replay(&file::read(har.to_string().as_bytes()).unwrap())
+        replay(
+            &file::read(har.to_string().as_bytes()).unwrap(),
+            Engine::Chromium,
+        )
     }
 
     const PAGE: &str = "https://app.test";

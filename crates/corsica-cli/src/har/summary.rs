@@ -126,7 +126,7 @@ pub(crate) fn summary(har: &Har, replay: &Replay) -> Summary {
             name: har.creator.name.clone(),
             version: har.creator.version.clone(),
         },
-        browser: "chromium",
+        browser: replay.engine.as_str(),
         entries: har.entries.len(),
         cross_origin: replay.replayed.len(),
         allowed: count(Some(true)),

@@ -374,6 +374,8 @@ fn a_firefox_recording_with_its_preflight_and_a_blocked_request() {
         .code(1)
         .json();
     assert_eq!(doc["summary"]["creator"]["name"], "Firefox");
+    // Recorded by Firefox: judged by Firefox's rules, in Firefox's words.
+    assert_eq!(doc["summary"]["browser"], "firefox");
     let entries = doc["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{doc:#}");
     // The preflight (its own entry, before the request) refuses the header.
@@ -382,6 +384,21 @@ fn a_firefox_recording_with_its_preflight_and_a_blocked_request() {
     assert_eq!(put["error"]["kind"], "HeaderDisallowedByPreflightResponse");
     assert_eq!(
         put["error"]["message"],
+        "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote \
+         resource at https://api.example.com/items/1. (Reason: header ‘x-api-key’ is not \
+         allowed according to header ‘Access-Control-Allow-Headers’ from CORS preflight \
+         response)."
+    );
+    // `--browser chromium` judges the same recording by Chromium's rules.
+    let chromium = dir
+        .corsica(["har", "--json", "--browser", "chromium"])
+        .arg(fixture("firefox.har"))
+        .run()
+        .code(1)
+        .json();
+    assert_eq!(chromium["summary"]["browser"], "chromium");
+    assert_eq!(
+        chromium["entries"][0]["error"]["message"],
         "Access to fetch at 'https://api.example.com/items/1' from origin \
          'https://app.example.com' has been blocked by CORS policy: Request header field \
          x-api-key is not allowed by Access-Control-Allow-Headers in preflight response."
