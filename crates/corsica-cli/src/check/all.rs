@@ -112,7 +112,16 @@ pub(super) fn run(config: &live::Config, as_json: bool) -> Result<Exit, CliError
             engine,
             ..config.clone()
         };
-        reports.push(live::check(&config).map_err(|e| CliError::new(e.to_string()))?);
+        match live::check(&config) {
+            Ok(report) => reports.push(report),
+            Err(e) => {
+                // No engine got an answer: the network failed, the same for all three.
+                if as_json {
+                    super::print_failure(&config, &e)?;
+                }
+                return Err(CliError::new(e.to_string()));
+            }
+        }
     }
     let all_allowed = reports.iter().all(|r| r.verdict.is_allowed());
     let differences = differences(&reports);

@@ -485,30 +485,7 @@ impl Check {
             Ok(report) => report,
             Err(e) => {
                 if self.json {
-                    let request = json::RequestDoc {
-                        url: self.config.url.to_string(),
-                        origin: self.config.origin.to_string(),
-                        method: self.config.method.clone().unwrap_or_else(|| {
-                            if self.config.body.is_some() {
-                                "POST"
-                            } else {
-                                "GET"
-                            }
-                            .to_string()
-                        }),
-                    };
-                    let fix = network_fix(&e);
-                    let script_error = self.config.engine.profile().script_error();
-                    print_json(&json::failure(
-                        self.config.engine.as_str(),
-                        Some(request),
-                        json::ErrorDoc::without_verdict(
-                            e.kind(),
-                            e.to_string(),
-                            Some(script_error),
-                        ),
-                        fix,
-                    ))?;
+                    print_failure(&self.config, &e)?;
                 }
                 return Err(CliError::new(e.to_string()));
             }
@@ -545,6 +522,26 @@ fn network_fix(e: &live::CheckError) -> Option<String> {
     .iter()
     .any(|hint| text.contains(hint))
     .then_some(text)
+}
+
+/// The `--json` document of a check that got no answer (exit 2): the request as configured,
+/// the network error, and the fix when the error has one.
+pub(super) fn print_failure(config: &live::Config, e: &live::CheckError) -> Result<(), CliError> {
+    let request = json::RequestDoc {
+        url: config.url.to_string(),
+        origin: config.origin.to_string(),
+        method: config
+            .method
+            .clone()
+            .unwrap_or_else(|| if config.body.is_some() { "POST" } else { "GET" }.to_string()),
+    };
+    let script_error = config.engine.profile().script_error();
+    print_json(&json::failure(
+        config.engine.as_str(),
+        Some(request),
+        json::ErrorDoc::without_verdict(e.kind(), e.to_string(), Some(script_error)),
+        network_fix(e),
+    ))
 }
 
 /// Runs `corsica check`.

@@ -178,6 +178,17 @@ fn the_json_document_has_every_key_on_every_exit() {
     assert_eq!(keys(&doc), doc_keys());
     assert_eq!(doc["error"]["kind"], "ERR_CONNECTION_REFUSED");
     assert_eq!(doc["request"]["method"], "GET");
+    // The same with --browser all: the network fails for the three engines alike.
+    let (code, doc) = json(&[
+        &format!("http://127.0.0.1:{port}/x"),
+        "--origin",
+        ORIGIN,
+        "--browser",
+        "all",
+    ]);
+    assert_eq!(code, 2);
+    assert_eq!(keys(&doc), doc_keys());
+    assert_eq!(doc["error"]["kind"], "ERR_CONNECTION_REFUSED");
     // policy lint --json on exit 2 too.
     let out = TestDir::new()
         .corsica(["policy", "lint", "no-such-file.toml", "--json"])
