@@ -77,7 +77,7 @@ pub fn export(policy: &Policy, options: &Options) -> Result<String, ExportError>
     let _ = writeln!(
         out,
         "\troute {{\n\
-         \t\t# The kind of request (Fetch §3.2.2, §3.2.3): a preflight is an OPTIONS request with\n\
+         \t\t# The kind of request (Fetch, sections 3.2.2 and 3.2.3): a preflight is an OPTIONS request with\n\
          \t\t# Origin and Access-Control-Request-Method, an actual CORS request any other with Origin.\n\
          \t\tvars {p}_kind not-cors\n\
          \t\t@{p}_preflight {{\n\
@@ -144,7 +144,7 @@ fn header_comment(out: &mut String, o: &Options) {
          #     import /etc/caddy/corsica-cors.caddy\n\
          # then check and reload: `caddy validate --adapter caddyfile --config\n\
          # /etc/caddy/Caddyfile && systemctl reload caddy`. To use an existing site instead, move\n\
-         # the `@{}_…` matchers and `route` blocks into it, keeping their order.\n",
+         # the `@{}_...` matchers and `route` blocks into it, keeping their order.\n",
         o.version, o.policy_file, o.policy_sha256, o.listen, o.upstream, o.prefix
     );
 }

@@ -166,3 +166,29 @@ pub fn export(server: Server, policy: &Policy, options: &Options) -> Result<Stri
         Server::Caddy => caddy::export(policy, options),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file is ASCII, comments included, so that no server or editor reads it otherwise
+    /// (found by fuzz/export: Caddy's comments had a `…` and a `§`).
+    #[test]
+    fn every_export_is_ascii() {
+        let policy = Policy::builder().origins(["*"]).build().unwrap();
+        let options = Options::new("http://127.0.0.1:9000", "127.0.0.1:8080", "cors.toml", "00");
+        for server in [
+            Server::Nginx,
+            Server::Apache,
+            Server::Haproxy,
+            Server::Caddy,
+        ] {
+            let text = export(server, &policy, &options).unwrap();
+            assert!(
+                text.is_ascii(),
+                "{server}: {:?}",
+                text.chars().find(|c| !c.is_ascii())
+            );
+        }
+    }
+}
