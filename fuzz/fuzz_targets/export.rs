@@ -1,6 +1,6 @@
 //! `corsica export` on arbitrary policy files: never panics, writes the same text every time, and
-//! writes nothing a policy could use to break out of the server's syntax (printable ASCII and
-//! newlines only; on a line, double quotes are balanced once escaped ones are set aside).
+//! writes nothing a policy could use to break out of the server's syntax (printable ASCII, tabs
+//! and newlines only; on a line, double quotes are balanced once escaped ones are set aside).
 //! Whether each server loads the files is checked by the export tests under the real servers.
 #![no_main]
 
@@ -13,8 +13,8 @@ const SERVERS: &[Server] = &[Server::Nginx, Server::Apache, Server::Haproxy, Ser
 fn check(server: Server, text: &str) {
     for (n, line) in text.lines().enumerate() {
         assert!(
-            line.bytes().all(|b| (b' '..=b'~').contains(&b)),
-            "{server}: line {n} has a byte outside printable ASCII: {line:?}"
+            line.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b)),
+            "{server}: line {n} has a byte outside printable ASCII and tabs: {line:?}"
         );
         if line.trim_start().starts_with('#') {
             continue;
