@@ -27,7 +27,9 @@ pub(crate) fn parse(text: &str) -> Option<Duration> {
     let (date, time) = text.split_once(['T', 't', ' '])?;
     let mut d = date.splitn(3, '-');
     let (year, month, day) = (number(d.next()?)?, number(d.next()?)?, number(d.next()?)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    // Four-digit years only, as ISO 8601 writes them (and no arithmetic overflow on a huge
+    // one: found by fuzz/har).
+    if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
         return None;
     }
     let (clock, offset) = if let Some(clock) = time.strip_suffix(['Z', 'z']) {
@@ -37,7 +39,11 @@ pub(crate) fn parse(text: &str) -> Option<Duration> {
         let (clock, zone) = time.split_at(at);
         let sign = if zone.starts_with('-') { -1 } else { 1 };
         let (h, m) = zone[1..].split_once(':').unwrap_or((&zone[1..], "0"));
-        (clock, sign * (number(h)? * 3600 + number(m)? * 60))
+        let (h, m) = (number(h)?, number(m)?);
+        if h > 23 || m > 59 {
+            return None;
+        }
+        (clock, sign * (h * 3600 + m * 60))
     };
     let (whole, fraction) = clock.split_once('.').unwrap_or((clock, ""));
     let mut c = whole.splitn(3, ':');
@@ -79,6 +85,10 @@ mod tests {
             "1969-12-31T23:59:59Z",
             "2026-12-01T18:00:00.x1Z",
             "2026-12-01T18:00:00+zz:00",
+            // Found by fuzz/har: a year this large overflowed the day count.
+            "288888888888888026-12-01T19:00:02.500+01:00",
+            "10000-01-01T00:00:00Z",
+            "2026-12-01T18:00:00+99999999999999999:00",
         ] {
             assert_eq!(parse(bad), None, "{bad}");
         }
