@@ -38,10 +38,7 @@ use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
 mod support;
-use support::explicit::{header_order, redirects, wire_bytes};
-use support::scenarios::{
-    Log, Rng, Scenario, Seen, Srv, Urls, engine_differences, generate, init, respond, take_log,
-};
+use support::scenarios::{Log, Scenario, Seen, Srv, Urls, init, respond, take_log};
 
 /// The generator's seed.
 const SEED: u64 = 0xC025_1CA0_2026_0003;
@@ -427,17 +424,7 @@ fn main() {
         api: api.origin(),
         third: format!("http://localhost:{}", third.addr().port()),
     };
-    let mut rng = Rng(seed);
-    let mut all: Vec<Scenario> = (0..GENERATED)
-        .map(|id| generate(&mut rng, id, &urls))
-        .collect();
-    all.extend(redirects(GENERATED, &urls));
-    let next = all.len();
-    all.extend(header_order(next, &urls));
-    let next = all.len();
-    all.extend(wire_bytes(next, &urls));
-    let next = all.len();
-    all.extend(engine_differences(next, &urls));
+    let all = support::every_scenario(seed, GENERATED, &urls);
     let _ = scenarios.set(all.clone());
 
     let trials_of = |ctx: Option<Arc<Ctx>>| -> Vec<Trial> {

@@ -28,10 +28,7 @@ use corsica_harness::{Firefox, FirefoxFetch, StubServer};
 use libtest_mimic::{Arguments, Failed, Trial};
 
 mod support;
-use support::explicit::{header_order, redirects, wire_bytes};
-use support::scenarios::{
-    Log, Rng, Scenario, Srv, Urls, engine_differences, generate, init, respond, take_log,
-};
+use support::scenarios::{Log, Scenario, Srv, Urls, init, respond, take_log};
 
 /// The generator's seed: the Chromium suite's, so both engines see the same scenarios.
 const SEED: u64 = 0xC025_1CA0_2026_0003;
@@ -287,17 +284,7 @@ fn main() {
         api: api.origin(),
         third: format!("http://localhost:{}", third.addr().port()),
     };
-    let mut rng = Rng(seed);
-    let mut all: Vec<Scenario> = (0..GENERATED)
-        .map(|id| generate(&mut rng, id, &urls))
-        .collect();
-    all.extend(redirects(GENERATED, &urls));
-    let next = all.len();
-    all.extend(header_order(next, &urls));
-    let next = all.len();
-    all.extend(wire_bytes(next, &urls));
-    let next = all.len();
-    all.extend(engine_differences(next, &urls));
+    let all = support::every_scenario(seed, GENERATED, &urls);
     let _ = scenarios.set(all.clone());
 
     let trials_of = |ctx: Option<Arc<Ctx>>| -> Vec<Trial> {
