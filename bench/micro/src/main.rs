@@ -167,7 +167,26 @@ fn main() {
         scenarios.extend(actix::scenarios(label, case, origins, if *big { 10 } else { 0 }));
     }
     let _ = inner().oneshot(get(None));
+    // ONLY=TEXT keeps the scenarios whose name contains TEXT (and the floor): for profiling one
+    // path under callgrind or perf.
+    let only = std::env::var("ONLY").ok();
+    if let Some(only) = &only {
+        assert!(!std::env::args().any(|a| a == "--json"), "ONLY and --json do not mix");
+        let mut first = true;
+        scenarios.retain(|s| std::mem::take(&mut first) || s.name.contains(only.as_str()));
+    }
 
+    // CALLS=N with ONLY: each kept scenario called exactly N times and nothing measured, for
+    // callgrind (its total minus the same run with ONLY matching nothing, over N, is the
+    // instructions per call).
+    if let (Some(_), Some(n)) = (&only, std::env::var("CALLS").ok().and_then(|v| v.parse::<u64>().ok())) {
+        for s in &mut scenarios {
+            for _ in 0..n {
+                (s.run)();
+            }
+        }
+        return;
+    }
     // Calibrate batch sizes, then interleave repetitions.
     let mut batches = Vec::new();
     for s in &mut scenarios {
@@ -252,6 +271,9 @@ fn main() {
             format!("{a:.0}+{r:.0}r"),
             b
         );
+    }
+    if only.is_some() {
+        return;
     }
     println!("\nratio corsica ÷ tower-http, net of the floor (lower is better):");
     for pair in 0..(first_actix - 1) / 2 {
