@@ -331,34 +331,54 @@ impl Policy {
         &'a self,
         request: &'a R,
     ) -> Result<Option<RequestedHeaders<'a>>, Reason<'a>> {
+        // Browsers send one line: judged from one lookup.
+        let mut values = request.header_values(RequestHeader::AccessControlRequestHeaders);
+        let Some(line) = values.next() else {
+            return Ok(None);
+        };
+        if values.next().is_some() {
+            return self.check_request_header_lines(request);
+        }
+        if line.len() > Policy::MAX_REQUEST_HEADERS_LEN {
+            return Err(Reason::RequestHeadersTooLong(line.len()));
+        }
+        self.check_request_header_names(line)?;
+        if self.allow_headers_value.is_some() || !self.request_headers.any {
+            return Ok(None);
+        }
+        Ok(std::str::from_utf8(line).ok().map(RequestedHeaders::Line))
+    }
+
+    /// [`Policy::check_request_headers`] when the request has several lines.
+    fn check_request_header_lines<'a, R: RequestHead>(
+        &'a self,
+        request: &'a R,
+    ) -> Result<Option<RequestedHeaders<'a>>, Reason<'a>> {
         let total = request_headers_len(request);
         if total > Policy::MAX_REQUEST_HEADERS_LEN {
             return Err(Reason::RequestHeadersTooLong(total));
         }
-        let mut lines = 0;
         for line in request.header_values(RequestHeader::AccessControlRequestHeaders) {
-            lines += 1;
-            for element in list::elements(line) {
-                let name = element.map_err(Reason::InvalidRequestHeaders)?;
-                if !self.allows_request_header(name) {
-                    let name = std::str::from_utf8(name).unwrap_or("?");
-                    return Err(Reason::HeaderNotAllowed(name));
-                }
-            }
+            self.check_request_header_names(line)?;
         }
-        if self.allow_headers_value.is_some() || !self.request_headers.any || lines == 0 {
+        if self.allow_headers_value.is_some() || !self.request_headers.any {
             return Ok(None);
         }
-        let mut values = request.header_values(RequestHeader::AccessControlRequestHeaders);
-        Ok(if lines == 1 {
-            values
-                .next()
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .map(RequestedHeaders::Line)
-        } else {
-            let joined: Vec<&str> = values.filter_map(|v| std::str::from_utf8(v).ok()).collect();
-            Some(RequestedHeaders::Joined(joined.join(",")))
-        })
+        let values = request.header_values(RequestHeader::AccessControlRequestHeaders);
+        let joined: Vec<&str> = values.filter_map(|v| std::str::from_utf8(v).ok()).collect();
+        Ok(Some(RequestedHeaders::Joined(joined.join(","))))
+    }
+
+    /// `Err` naming the first element of `line` that is not a token or not allowed.
+    fn check_request_header_names<'a>(&self, line: &'a [u8]) -> Result<(), Reason<'a>> {
+        for element in list::elements(line) {
+            let name = element.map_err(Reason::InvalidRequestHeaders)?;
+            if !self.allows_request_header(name) {
+                let name = std::str::from_utf8(name).unwrap_or("?");
+                return Err(Reason::HeaderNotAllowed(name));
+            }
+        }
+        Ok(())
     }
 }
 

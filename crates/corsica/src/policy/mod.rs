@@ -126,14 +126,15 @@ impl NameSet {
         // once, which beats a binary search until the list is long.
         // Names are stored lower-case and browsers send them so: plain byte comparisons then.
         if self.names.len() <= 16 {
-            let exact = !self.case_insensitive || !name.iter().any(u8::is_ascii_uppercase);
+            // Whether `name` has upper case, found out only if some name of its length differs.
+            let mut upper = None;
             return self.names.iter().any(|n| {
                 n.len() == name.len()
-                    && if exact {
-                        n.as_bytes() == name
-                    } else {
-                        n.as_bytes().eq_ignore_ascii_case(name)
-                    }
+                    && (n.as_bytes() == name
+                        || (self.case_insensitive
+                            && *upper
+                                .get_or_insert_with(|| name.iter().any(u8::is_ascii_uppercase))
+                            && n.as_bytes().eq_ignore_ascii_case(name)))
             });
         }
         if !self.case_insensitive {
