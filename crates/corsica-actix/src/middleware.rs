@@ -8,10 +8,9 @@ use std::task::{Context, Poll};
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::header::ORIGIN;
 use actix_web::{Error, HttpResponse};
 use corsica::{ConfigErrors, Policy, PolicyConfig};
-use corsica_adapter::{Apply, PolicyCell, PolicyHandle, log};
+use corsica_adapter::{Apply, PolicyCell, PolicyHandle};
 use pin_project_lite::pin_project;
 
 use crate::head::{Actix, head};
@@ -149,16 +148,10 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let (answer, apply) = {
-            let installed = self.cell.load();
-            let policy = installed.policy().for_path(request.path());
-            let head = head(request.head(), request.app_config().secure());
-            let decision = policy.decide(&head);
-            let headers = &request.head().headers;
-            log(&decision, headers.get(ORIGIN).map(|v| v.as_bytes()));
-            let apply = installed.prepare(&decision, headers);
-            (decision.respond_status(), apply)
-        };
+        let (answer, mut apply) = self.cell.load().respond(
+            request.path(),
+            &head(request.head(), request.app_config().secure()),
+        );
         let kind = match answer {
             Some(status) => {
                 let mut response = HttpResponse::new(Actix::status_code(status));
@@ -209,7 +202,7 @@ where
         match self.project().kind.project() {
             KindProj::Inner { future, apply } => match std::task::ready!(future.poll(cx)) {
                 Ok(mut response) => {
-                    std::mem::take(apply).apply_to(response.headers_mut());
+                    apply.apply_to(response.headers_mut());
                     Poll::Ready(Ok(response.map_into_left_body()))
                 }
                 // An error from an inner middleware: actix makes it a response later, with

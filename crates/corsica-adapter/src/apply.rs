@@ -26,23 +26,36 @@ impl<H: Headers> Apply<H> {
 
     /// Replaces the response's CORS headers (every [`ResponseHeader`], whatever the inner service
     /// set) with the decision's, and appends to `Vary` unless a `Vary` line already lists the
-    /// name (or `*`).
-    pub fn apply_to(self, headers: &mut H::Map) {
-        // One pass over the (usually few) response headers spares seven lookups.
+    /// name (or `*`). Leaves this `Apply` empty: it is taken in place rather than moved, since it
+    /// is large and lives in a response future.
+    pub fn apply_to(&mut self, headers: &mut H::Map) {
+        // One pass over the (usually few) response headers spares seven lookups, and the `Vary`
+        // lookup when there is none.
         let names = ResponseHeader::ALL.map(H::response_name);
-        if H::names(headers).any(|k| names.contains(&k)) {
+        let (mut has_cors, mut has_vary) = (false, false);
+        for name in H::names(headers) {
+            if names.iter().any(|n| H::same_name(n, name)) {
+                has_cors = true;
+            } else if H::same_name(name, H::vary_name()) {
+                has_vary = true;
+            }
+        }
+        if has_cors {
             for name in names {
                 H::remove(headers, name);
             }
         }
-        for (name, value) in names.into_iter().zip(self.values) {
-            if let Some(value) = value {
+        for (name, value) in names.into_iter().zip(&mut self.values) {
+            if let Some(value) = value.take() {
                 H::insert(headers, name, value);
             }
         }
-        if let Some(vary) = self.vary {
-            let lines = H::get_all(headers, H::vary_name()).map(H::value_bytes);
-            if !lists(lines, H::value_bytes(&vary)) {
+        if let Some(vary) = self.vary.take() {
+            let listed = has_vary && {
+                let lines = H::get_all(headers, H::vary_name()).map(H::value_bytes);
+                lists(lines, H::value_bytes(&vary))
+            };
+            if !listed {
                 H::append(headers, H::vary_name(), vary);
             }
         }

@@ -35,6 +35,13 @@ impl<'r, H: Headers> Head<'r, H> {
     }
 }
 
+impl<'r, H: Headers> Head<'r, H> {
+    /// The request's header map.
+    pub(crate) fn headers(&self) -> &'r H::Map {
+        self.headers
+    }
+}
+
 impl<H: Headers> RequestHead for Head<'_, H> {
     fn method(&self) -> &[u8] {
         self.method.as_bytes()

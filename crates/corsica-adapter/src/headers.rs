@@ -30,11 +30,23 @@ pub trait Headers: 'static {
     /// installed and, rarely, for text the engine builds per request.
     fn value(text: &str) -> Option<Self::Value>;
 
+    /// `text`, a constant the engine always sends as is (`true`, `*`, a header name), as a
+    /// value that needs no allocation or reference count where the framework allows it.
+    fn static_value(text: &'static str) -> Self::Value {
+        Self::value(text).expect("the engine's constants are valid field values")
+    }
+
     /// The bytes of a value.
     fn value_bytes(value: &Self::Value) -> &[u8];
 
     /// Every line of header `name`, in order.
     fn get_all<'m>(map: &'m Self::Map, name: &Self::Name) -> impl Iterator<Item = &'m Self::Value>;
+
+    /// Whether two names are the same header. Names compare as they are by default; override
+    /// when a map may hold them in any case.
+    fn same_name(a: &Self::Name, b: &Self::Name) -> bool {
+        a == b
+    }
 
     /// The name of every line (a name may repeat).
     fn names(map: &Self::Map) -> impl Iterator<Item = &Self::Name>;

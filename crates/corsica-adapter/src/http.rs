@@ -64,6 +64,10 @@ macro_rules! http_headers {
                     HeaderValue::from_str(text).ok()
                 }
 
+                fn static_value(text: &'static str) -> HeaderValue {
+                    HeaderValue::from_static(text)
+                }
+
                 fn value_bytes(value: &HeaderValue) -> &[u8] {
                     value.as_bytes()
                 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Guard};
 use corsica::header::{RequestHeader, ResponseHeader};
-use corsica::{ConfigErrors, Decision, Policy, PolicyConfig, ValueSource};
+use corsica::{ConfigErrors, Decision, Outcome, Policy, PolicyConfig, Status, ValueSource};
 
-use crate::{Apply, Headers};
+use crate::{Apply, Head, Headers, log};
 
 /// A policy with the header values it can produce rendered in advance, as `H::Value`s.
 pub struct Installed<H: Headers> {
@@ -23,10 +23,18 @@ pub struct Installed<H: Headers> {
 impl<H: Headers> Installed<H> {
     /// Renders `policy`'s values and logs its warnings (at `WARN`, target `corsica`).
     pub fn new(policy: Arc<Policy>) -> Self {
-        let rendered = policy.rendered_values().map(H::value).collect();
+        // The constants every policy renders need no reference count.
+        let rendered = policy
+            .rendered_values()
+            .map(|text| match text {
+                "*" => Some(H::static_value("*")),
+                "true" => Some(H::static_value("true")),
+                _ => H::value(text),
+            })
+            .collect();
         let vary = RequestHeader::ALL
             .into_iter()
-            .map(|h| H::value(h.as_str()))
+            .map(|h| Some(H::static_value(h.as_str())))
             .collect();
         // The warnings of the whole file, routes included, are kept on the top-level policy.
         for w in policy.warnings() {
@@ -44,18 +52,59 @@ impl<H: Headers> Installed<H> {
         &self.policy
     }
 
+    /// Steps 2 and 3 of an adapter's request (see the [crate docs](crate)) at once: decides
+    /// `head` by the policy for `path`, logs the decision, and prepares its response changes.
+    /// Returns the status to answer with instead of calling the inner service
+    /// ([`Decision::respond_status`]), and the changes.
+    ///
+    /// ```
+    /// use corsica::{Policy, Status};
+    /// use corsica_adapter::{Head, Lines, PolicyCell};
+    ///
+    /// let cell = PolicyCell::<Lines>::new(Policy::builder().origins(["https://a.example"]).build()?);
+    /// let request = vec![
+    ///     ("origin".to_owned(), "https://a.example".to_owned()),
+    ///     ("access-control-request-method".to_owned(), "PUT".to_owned()),
+    /// ];
+    /// let (status, apply) = cell.load().respond("/items", &Head::<Lines>::new("OPTIONS", &request, None, None));
+    /// assert_eq!(status, Some(Status::FORBIDDEN)); // PUT is not allowed
+    /// # Ok::<(), corsica::ConfigErrors>(())
+    /// ```
+    pub fn respond(&self, path: &str, head: &Head<'_, H>) -> (Option<Status>, Apply<H>) {
+        let decision = self.policy.for_path(path).decide(head);
+        // A non-CORS request has no `Origin` to log or echo: no lookup.
+        let origin = match decision.outcome() {
+            Outcome::NotCors => None,
+            _ => first_line::<H>(head.headers(), RequestHeader::Origin),
+        };
+        log(&decision, origin.map(H::value_bytes));
+        let apply = self.prepare_with(&decision, head.headers(), origin);
+        (decision.respond_status(), apply)
+    }
+
     /// What to do to the response: the decision's headers as `H::Value`s, owned so that the
     /// request can move on to the inner service, each taken from where the decision says (a
     /// value rendered in advance, or the request's own header line), copied only when the engine
     /// built it for this request. `request` is the request's header map; `decision` comes from
     /// this policy or one of its routes.
     pub fn prepare(&self, decision: &Decision<'_>, request: &H::Map) -> Apply<H> {
+        let origin = first_line::<H>(request, RequestHeader::Origin);
+        self.prepare_with(decision, request, origin)
+    }
+
+    /// [`Installed::prepare`], given the request's first `Origin` line.
+    fn prepare_with(
+        &self,
+        decision: &Decision<'_>,
+        request: &H::Map,
+        origin: Option<&H::Value>,
+    ) -> Apply<H> {
         let mut values: [Option<H::Value>; ResponseHeader::ALL.len()] = Default::default();
         for (name, source) in decision.headers().sources() {
             let shared = match source {
                 ValueSource::Rendered { index, .. } => self.rendered.get(index).cloned().flatten(),
-                ValueSource::Origin(_) => first::<H>(request, RequestHeader::Origin),
-                ValueSource::Echo { from, .. } => first::<H>(request, from),
+                ValueSource::Origin(_) => origin.cloned(),
+                ValueSource::Echo { from, .. } => first_line::<H>(request, from).cloned(),
                 ValueSource::Built(_) => None,
             };
             values[name.index()] = shared.or_else(|| copy::<H>(source.as_str()));
@@ -65,9 +114,9 @@ impl<H: Headers> Installed<H> {
     }
 }
 
-/// The first line of `name` in the request, shared.
-fn first<H: Headers>(request: &H::Map, name: RequestHeader) -> Option<H::Value> {
-    H::get_all(request, H::request_name(name)).next().cloned()
+/// The first line of `name` in the request.
+fn first_line<H: Headers>(request: &H::Map, name: RequestHeader) -> Option<&H::Value> {
+    H::get_all(request, H::request_name(name)).next()
 }
 
 /// `text` copied into a value. The engine only produces visible ASCII, so this cannot fail in

@@ -8,7 +8,8 @@
 //! 1. [`PolicyCell::load`]s the installed policy ([`Installed`]),
 //! 2. asks [`Policy::decide`](corsica::Policy::decide) about a [`Head`] over the request,
 //! 3. [`Installed::prepare`]s the response changes ([`Apply`]), owned, so the request can move
-//!    on to the inner service, and [`log`]s the decision,
+//!    on to the inner service, and [`log`]s the decision ([`Installed::respond`] does steps 2
+//!    and 3 at once),
 //! 4. answers [`Decision::respond_status`](corsica::Decision::respond_status) itself or calls
 //!    the inner service, and [`Apply::apply_to`]s the response's headers.
 //!
@@ -24,7 +25,8 @@
 //! let head = Head::<Lines>::new("GET", &request, None, None);
 //! let decision = policy.decide(&head);
 //! log(&decision, Some(b"https://a.example"));
-//! let apply = installed.prepare(&decision, &request);
+//! let mut apply = installed.prepare(&decision, &request);
+//! assert_eq!(decision.respond_status(), None); // call the inner service
 //!
 //! let mut response: Vec<(String, String)> = vec![("vary".into(), "accept-encoding".into())];
 //! apply.apply_to(&mut response);

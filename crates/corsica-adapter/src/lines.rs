@@ -55,6 +55,10 @@ impl Headers for Lines {
             .map(|(_, v)| v)
     }
 
+    fn same_name(a: &str, b: &str) -> bool {
+        a.eq_ignore_ascii_case(b)
+    }
+
     fn names(map: &Self::Map) -> impl Iterator<Item = &str> {
         map.iter().map(|(n, _)| n.as_str())
     }

@@ -245,7 +245,7 @@ where
     Ok(response)
 }
 
-fn apply_cors(apply: Apply<Http1>, headers: &mut HeaderMap) {
+fn apply_cors(mut apply: Apply<Http1>, headers: &mut HeaderMap) {
     apply.apply_to(headers);
 }
 

@@ -5,8 +5,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use corsica_adapter::{Apply, PolicyCell, PolicyHandle, log};
-use http::{Request, Response, StatusCode, header::ORIGIN};
+use corsica_adapter::{Apply, PolicyCell, PolicyHandle};
+use http::{Request, Response, StatusCode};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
@@ -99,16 +99,10 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        let (answer, apply) = {
-            let installed = self.cell.load();
-            let policy = installed.policy().for_path(request.uri().path());
-            let head = head(&request);
-            let decision = policy.decide(&head);
-            let origin = request.headers().get(ORIGIN).map(|v| v.as_bytes());
-            log(&decision, origin);
-            let apply = installed.prepare(&decision, request.headers());
-            (decision.respond_status(), apply)
-        };
+        let (answer, apply) = self
+            .cell
+            .load()
+            .respond(request.uri().path(), &head(&request));
         let kind = match answer {
             Some(status) => Kind::Answer {
                 status: Http1::status_code(status),
@@ -158,13 +152,13 @@ where
         match self.project().kind.project() {
             KindProj::Inner { future, apply } => {
                 let mut response = ready!(future.poll(cx))?;
-                std::mem::take(apply).apply_to(response.headers_mut());
+                apply.apply_to(response.headers_mut());
                 Poll::Ready(Ok(response))
             }
             KindProj::Answer { status, apply } => {
                 let mut response = Response::new(B::default());
                 *response.status_mut() = *status;
-                std::mem::take(apply).apply_to(response.headers_mut());
+                apply.apply_to(response.headers_mut());
                 Poll::Ready(Ok(response))
             }
         }
