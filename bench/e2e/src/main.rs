@@ -8,8 +8,8 @@
 //!   (corsica-actix) or `actix-cors`;
 //! - `server proxy ORIGINS ADDR UPSTREAM`: corsica-proxy in front of `http://UPSTREAM`;
 //! - `server nginx VARIANT ORIGINS ADDR UPSTREAM DIR`: writes `DIR/nginx.conf` for nginx in
-//!   front of `http://UPSTREAM`, VARIANT `exported` (`corsica export nginx` of the policy) or
-//!   `floor` (the same proxying, no CORS).
+//!   front of `http://UPSTREAM` with kept-alive upstream connections, VARIANT `exported`
+//!   (`corsica export nginx` of the policy) or `floor` (the same proxying, no CORS).
 //!
 //! With ORIGINS = 1000 the allowed origin is the last of 1,000 (after 10 patterns for corsica).
 
@@ -185,15 +185,23 @@ fn serve_proxy(n: usize, addr: &str, upstream: &str) {
 
 fn write_nginx(variant: &str, n: usize, addr: &str, upstream: &str, dir: &str) -> Option<()> {
     use corsica_export::{Options, Server, export, nginx};
-    let options = Options::new(format!("http://{upstream}"), addr, "bench", "-");
+    // Kept-alive upstream connections, as corsica-proxy's pool has: an `upstream` block, and
+    // HTTP/1.1 without `Connection: close` at the `http` level, which the exported `location`s
+    // inherit (they set no `proxy_set_header` of their own). Without them nginx opens a
+    // connection per request and the comparison would flatter the proxy.
+    let keepalive = format!(
+        "upstream bench-upstream {{\n    server {upstream};\n    keepalive 64;\n}}\n\
+         proxy_http_version 1.1;\nproxy_set_header Connection \"\";\n"
+    );
+    let options = Options::new("http://bench-upstream", addr, "bench", "-");
     let site = match variant {
         "exported" => export(Server::Nginx, &policy(n), &options).expect("the policy exports"),
         "floor" => format!(
-            "server {{\n    listen {addr};\n    location / {{\n        proxy_pass http://{upstream};\n    }}\n}}\n"
+            "server {{\n    listen {addr};\n    location / {{\n        proxy_pass http://bench-upstream;\n    }}\n}}\n"
         ),
         _ => return None,
     };
-    std::fs::write(format!("{dir}/site.conf"), site).expect("write site.conf");
+    std::fs::write(format!("{dir}/site.conf"), keepalive + &site).expect("write site.conf");
     std::fs::write(format!("{dir}/nginx.conf"), nginx::wrapper_config(&format!("{dir}/site.conf"), dir))
         .expect("write nginx.conf");
     Some(())
