@@ -155,6 +155,8 @@ fn add_forwarded(headers: &mut HeaderMap, peer: SocketAddr, scheme: &str, host: 
 
 /// What the access log says about a request.
 struct Access {
+    method: http::Method,
+    path: String,
     outcome: &'static str,
     reason: String,
     origin: String,
@@ -190,6 +192,8 @@ where
         log(&decision, origin);
         outcome = decision.outcome().as_str();
         let access = logging.then(|| Access {
+            method: request.method().clone(),
+            path: request.uri().path().to_owned(),
             outcome: decision.outcome().as_str(),
             reason: decision.reason().to_string(),
             origin: corsica::text::Escaped(origin.unwrap_or_default()).to_string(),
@@ -197,8 +201,6 @@ where
         let apply = installed.prepare(&decision, request.headers());
         (decision.respond_status(), apply, access)
     };
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
 
     let (mut response, fault) = match answer {
         Some(status) => {
@@ -230,8 +232,8 @@ where
         let elapsed = started.elapsed();
         tracing::info!(
             target: ACCESS,
-            method = %method,
-            path = %path,
+            method = %access.method,
+            path = %access.path,
             origin = %access.origin,
             outcome = access.outcome,
             reason = %access.reason,
