@@ -71,6 +71,31 @@ impl<H: Headers> Installed<H> {
     /// # Ok::<(), corsica::ConfigErrors>(())
     /// ```
     pub fn respond(&self, path: &str, head: &Head<'_, H>) -> (Option<Status>, Apply<H>) {
+        let (status, apply, ()) = self.respond_and(path, head, |_, _| ());
+        (status, apply)
+    }
+
+    /// [`Installed::respond`], also handing the decision and the request's first `Origin` line
+    /// to `inspect`, whose result it returns too: for an adapter that logs or counts more than
+    /// [`log`] does (the proxy's access log and metrics).
+    ///
+    /// ```
+    /// use corsica::Policy;
+    /// use corsica_adapter::{Head, Lines, PolicyCell};
+    ///
+    /// let cell = PolicyCell::<Lines>::new(Policy::builder().origins(["https://a.example"]).build()?);
+    /// let request = vec![("origin".to_owned(), "https://b.example".to_owned())];
+    /// let head = Head::<Lines>::new("GET", &request, None, None);
+    /// let (_, _, outcome) = cell.load().respond_and("/", &head, |d, _| d.outcome().as_str());
+    /// assert_eq!(outcome, "actual-denied");
+    /// # Ok::<(), corsica::ConfigErrors>(())
+    /// ```
+    pub fn respond_and<T>(
+        &self,
+        path: &str,
+        head: &Head<'_, H>,
+        inspect: impl FnOnce(&Decision<'_>, Option<&[u8]>) -> T,
+    ) -> (Option<Status>, Apply<H>, T) {
         let decision = self.policy.for_path(path).decide(head);
         // A non-CORS request has no `Origin` to log or echo: no lookup.
         let origin = match decision.outcome() {
@@ -78,8 +103,9 @@ impl<H: Headers> Installed<H> {
             _ => first_line::<H>(head.headers(), RequestHeader::Origin),
         };
         log(&decision, origin.map(H::value_bytes));
+        let inspected = inspect(&decision, origin.map(H::value_bytes));
         let apply = self.prepare_with(&decision, head.headers(), origin);
-        (decision.respond_status(), apply)
+        (decision.respond_status(), apply, inspected)
     }
 
     /// What to do to the response: the decision's headers as `H::Value`s, owned so that the

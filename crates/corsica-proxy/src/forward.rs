@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use corsica_adapter::{Apply, Head, PolicyCell, log};
+use corsica_adapter::{Apply, Head, PolicyCell};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
 use http_body::Body;
@@ -174,33 +174,30 @@ where
 {
     let started = Instant::now();
     let logging = tracing::enabled!(target: ACCESS, tracing::Level::INFO);
-    let outcome;
-    let (answer, apply, access) = {
-        let installed = state.cell.load();
-        let policy = installed.policy().for_path(request.uri().path());
-        let uri = request.uri();
-        let head = Head::<Http1>::new(
-            request.method().as_str(),
-            request.headers(),
-            uri.authority().map(|a| a.as_str()),
-            // Over TLS the scheme is known even when the request target does not say it.
-            uri.scheme_str()
-                .or((state.scheme == "https").then_some("https")),
-        );
-        let decision = policy.decide(&head);
-        let origin = request.headers().get(header::ORIGIN).map(|v| v.as_bytes());
-        log(&decision, origin);
-        outcome = decision.outcome().as_str();
-        let access = logging.then(|| Access {
-            method: request.method().clone(),
-            path: request.uri().path().to_owned(),
-            outcome: decision.outcome().as_str(),
-            reason: decision.reason().to_string(),
-            origin: corsica::text::Escaped(origin.unwrap_or_default()).to_string(),
-        });
-        let apply = installed.prepare(&decision, request.headers());
-        (decision.respond_status(), apply, access)
-    };
+    let uri = request.uri();
+    let head = Head::<Http1>::new(
+        request.method().as_str(),
+        request.headers(),
+        uri.authority().map(|a| a.as_str()),
+        // Over TLS the scheme is known even when the request target does not say it.
+        uri.scheme_str()
+            .or((state.scheme == "https").then_some("https")),
+    );
+    let (answer, apply, (outcome, access)) =
+        state
+            .cell
+            .load()
+            .respond_and(uri.path(), &head, |decision, origin| {
+                let outcome = decision.outcome().as_str();
+                let access = logging.then(|| Access {
+                    method: request.method().clone(),
+                    path: uri.path().to_owned(),
+                    outcome,
+                    reason: decision.reason().to_string(),
+                    origin: corsica::text::Escaped(origin.unwrap_or_default()).to_string(),
+                });
+                (outcome, access)
+            });
 
     let (mut response, fault) = match answer {
         Some(status) => {
